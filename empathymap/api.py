@@ -1,0 +1,47 @@
+"""The API's shared edges: turning service exceptions into the contract's error bodies."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from maps.selectors import note_data
+from maps.services import VersionConflict
+
+
+def validation_detail(errors) -> str:
+    if isinstance(errors, dict):
+        field, messages = next(iter(errors.items()), ("", []))
+        message = messages[0] if isinstance(messages, list) and messages else messages
+        if isinstance(message, dict | list):
+            message = validation_detail(message)
+        return f"{field}: {message}" if field not in ("non_field_errors", "__all__") else message
+    if isinstance(errors, list) and errors:
+        return str(errors[0])
+    return str(errors)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, VersionConflict):
+        return Response(
+            {
+                "detail": str(exc),
+                "code": "conflict",
+                "current": note_data(exc.note_id),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and isinstance(exc, ValidationError)
+        and isinstance(response.data, dict)
+    ):
+        response.data.setdefault("detail", validation_detail(response.data))
+        response.data.setdefault("code", "invalid")
+    return response

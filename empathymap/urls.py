@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from maps import api as maps_api
+from research import api as research_api
+
+api_v1 = [
+    path("auth/token/", maps_api.TokenView.as_view(), name="api-token"),
+    path("workspaces/", maps_api.WorkspaceListView.as_view()),
+    path("workspaces/<slug:slug>/", maps_api.WorkspaceDetailView.as_view()),
+    path("workspaces/<slug:slug>/members/", maps_api.MemberListView.as_view()),
+    path("workspaces/<slug:slug>/members/<str:username>/", maps_api.MemberDetailView.as_view()),
+    path("maps/", maps_api.MapListView.as_view()),
+    path("maps/<int:map_id>/", maps_api.MapDetailView.as_view()),
+    path("maps/<int:map_id>/notes/", maps_api.MapNotesView.as_view()),
+    path("maps/<int:map_id>/events/", maps_api.MapEventsView.as_view()),
+    path("maps/<int:map_id>/review/", maps_api.MapReviewView.as_view()),
+    path("notes/<int:note_id>/", maps_api.NoteDetailView.as_view()),
+    path("notes/<int:note_id>/restore/", maps_api.NoteRestoreView.as_view()),
+    path("notes/<int:note_id>/review/", maps_api.NoteReviewView.as_view()),
+    path("notes/<int:note_id>/links/", research_api.NoteLinksView.as_view()),
+    path("links/<int:link_id>/", research_api.LinkDetailView.as_view()),
+    path("segments/", research_api.SegmentListView.as_view()),
+    path("sources/", research_api.SourceListView.as_view()),
+    path("sources/<int:source_id>/", research_api.SourceDetailView.as_view()),
+    path("evidence/", research_api.EvidenceListView.as_view()),
+    path("evidence/<int:evidence_id>/", research_api.EvidenceDetailView.as_view()),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", include("maps.urls")),
+    path("", include("research.urls")),
+]

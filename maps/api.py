@@ -1,0 +1,424 @@
+"""REST API for workspaces, members, maps, notes, reviews and the event log (thin views)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from maps import selectors, services
+from maps.events import event_message
+from maps.models import Layout, ReviewState, Role, Team
+
+# Shapes, for validation of input and for the OpenAPI schema ----------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class WorkspaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=120)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MapSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    workspace = serializers.SlugField()
+    title = serializers.CharField(max_length=200)
+    persona = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    layout = serializers.ChoiceField(choices=Layout.choices, required=False)
+    sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
+    shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
+    seq = serializers.IntegerField(read_only=True)
+    archived = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class MapUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    persona = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
+    shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
+    archived = serializers.BooleanField(required=False)
+
+
+class NoteReviewSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ReviewState.choices)
+    by = serializers.CharField(allow_null=True, read_only=True)
+    at = serializers.DateTimeField(allow_null=True, read_only=True)
+    comment = serializers.CharField(allow_blank=True, required=False, max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    map = serializers.IntegerField()
+    section = serializers.CharField()
+    text = serializers.CharField()
+    team = serializers.ChoiceField(choices=Team.choices)
+    color = serializers.CharField()
+    position = serializers.FloatField()
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["assumption", "supported", "stale", "contested"])
+    narrow = serializers.BooleanField()
+    fresh_until = serializers.DateField(
+        allow_null=True, help_text="Last day the freshest supporting evidence is still fresh."
+    )
+    evidence = inline_serializer(
+        "NoteEvidenceCounts",
+        {"supports": serializers.IntegerField(), "contradicts": serializers.IntegerField()},
+    )
+    review = NoteReviewSerializer()
+    research = inline_serializer(
+        "NoteResearchRequest",
+        {
+            "assignee": serializers.CharField(allow_null=True),
+            "due": serializers.DateField(allow_null=True),
+        },
+    )
+    author = serializers.CharField(allow_null=True)
+    deleted = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class MapDetailSerializer(MapSerializer):
+    notes = NoteSerializer(many=True, read_only=True)
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    team = serializers.ChoiceField(choices=Team.choices, required=False)
+    color = serializers.CharField(required=False, max_length=16)
+    position = serializers.FloatField(required=False)
+
+
+class NoteUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1)
+    section = serializers.CharField(required=False)
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    team = serializers.ChoiceField(choices=Team.choices, required=False)
+    color = serializers.CharField(required=False, max_length=16)
+    position = serializers.FloatField(required=False)
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ReviewState.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    assignee = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    due = serializers.DateField(required=False, allow_null=True)
+
+
+class ConflictSerializer(ErrorSerializer):
+    current = NoteSerializer()
+
+
+class EventSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    op_id = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    note = NoteSerializer(required=False)
+    link = serializers.DictField(required=False)
+    map = MapSerializer(required=False)
+
+
+class EventPageSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    events = EventSerializer(many=True)
+
+
+STATUS_COUNTS = inline_serializer(
+    "StatusCounts",
+    {
+        name: serializers.IntegerField()
+        for name in ("assumption", "supported", "stale", "contested")
+    },
+)
+
+
+class ReviewSerializer(serializers.Serializer):
+    map = MapSerializer()
+    total = serializers.IntegerField()
+    counts = STATUS_COUNTS
+    narrow = serializers.IntegerField()
+    by_section = serializers.DictField(child=STATUS_COUNTS)
+    by_team = serializers.DictField(child=serializers.IntegerField())
+    sections_without_evidence = serializers.ListField(child=serializers.CharField())
+
+
+def valid(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def workspace_payload(workspace) -> dict:
+    return {
+        "id": workspace.pk,
+        "slug": workspace.slug,
+        "name": workspace.name,
+        "role": workspace.role,
+    }
+
+
+def member_payload(membership) -> dict:
+    return {"username": membership.user.username, "role": membership.role}
+
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+# Auth ----------------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()}), **ERRORS},
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+# Workspaces and members ----------------------------------------------------------------------
+
+
+class WorkspaceListView(APIView):
+    @extend_schema(responses=WorkspaceSerializer(many=True), tags=["workspaces"])
+    def get(self, request):
+        workspaces = selectors.workspaces_for_user(user=request.user)
+        return Response([workspace_payload(workspace) for workspace in workspaces])
+
+    @extend_schema(
+        request=WorkspaceSerializer,
+        responses={201: WorkspaceSerializer, 400: ErrorSerializer},
+        tags=["workspaces"],
+    )
+    def post(self, request):
+        data = valid(WorkspaceSerializer, request)
+        workspace = services.workspace_create(
+            actor=request.user, name=data["name"], slug=data.get("slug", "")
+        )
+        return Response(workspace_payload(workspace), status=status.HTTP_201_CREATED)
+
+
+class WorkspaceDetailView(APIView):
+    @extend_schema(responses={200: WorkspaceSerializer, **ERRORS}, tags=["workspaces"])
+    def get(self, request, slug):
+        workspace = selectors.workspace_for_user(user=request.user, slug=slug)
+        return Response(workspace_payload(workspace))
+
+
+class MemberListView(APIView):
+    @extend_schema(responses={200: MemberSerializer(many=True), **ERRORS}, tags=["workspaces"])
+    def get(self, request, slug):
+        workspace = selectors.workspace_for_user(user=request.user, slug=slug)
+        return Response([member_payload(m) for m in selectors.members_of(workspace=workspace)])
+
+    @extend_schema(
+        request=MemberSerializer, responses={201: MemberSerializer, **ERRORS}, tags=["workspaces"]
+    )
+    def post(self, request, slug):
+        data = valid(MemberSerializer, request)
+        membership = services.member_add(
+            actor=request.user, workspace_slug=slug, username=data["username"], role=data["role"]
+        )
+        return Response(member_payload(membership), status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    @extend_schema(
+        request=MemberUpdateSerializer,
+        responses={200: MemberSerializer, **ERRORS},
+        tags=["workspaces"],
+    )
+    def patch(self, request, slug, username):
+        data = valid(MemberUpdateSerializer, request)
+        membership = services.member_update(
+            actor=request.user, workspace_slug=slug, username=username, role=data["role"]
+        )
+        return Response(member_payload(membership))
+
+    @extend_schema(responses={204: None, **ERRORS}, tags=["workspaces"])
+    def delete(self, request, slug, username):
+        services.member_remove(actor=request.user, workspace_slug=slug, username=username)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Maps ----------------------------------------------------------------------------------------
+
+
+class MapListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("workspace", str, description="Only this workspace's maps (slug)."),
+            OpenApiParameter("archived", bool, description="Include archived maps."),
+        ],
+        responses=MapSerializer(many=True),
+        tags=["maps"],
+    )
+    def get(self, request):
+        maps = selectors.maps_for_user(
+            user=request.user,
+            workspace_slug=request.query_params.get("workspace"),
+            include_archived=request.query_params.get("archived") in ("1", "true"),
+        )
+        return Response([selectors.map_payload(m) for m in maps])
+
+    @extend_schema(request=MapSerializer, responses={201: MapSerializer, **ERRORS}, tags=["maps"])
+    def post(self, request):
+        data = valid(MapSerializer, request)
+        empathy_map = services.map_create(
+            actor=request.user,
+            workspace_slug=data["workspace"],
+            title=data["title"],
+            persona=data.get("persona", ""),
+            description=data.get("description", ""),
+            layout=data.get("layout", Layout.EXTENDED),
+            freshness_days=data.get("freshness_days", 180),
+            shelf_life=data.get("shelf_life"),
+        )
+        return Response(selectors.map_payload(empathy_map), status=status.HTTP_201_CREATED)
+
+
+class MapDetailView(APIView):
+    @extend_schema(responses={200: MapDetailSerializer, **ERRORS}, tags=["maps"])
+    def get(self, request, map_id):
+        empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        payload = selectors.map_payload(empathy_map)
+        payload["notes"] = selectors.map_notes(empathy_map=empathy_map)
+        return Response(payload)
+
+    @extend_schema(
+        request=MapUpdateSerializer, responses={200: MapSerializer, **ERRORS}, tags=["maps"]
+    )
+    def patch(self, request, map_id):
+        data = valid(MapUpdateSerializer, request)
+        empathy_map = services.map_update(actor=request.user, map_id=map_id, **data)
+        return Response(selectors.map_payload(empathy_map))
+
+    @extend_schema(responses={204: None, **ERRORS}, tags=["maps"], description="Archives the map.")
+    def delete(self, request, map_id):
+        services.map_archive(actor=request.user, map_id=map_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MapEventsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("since", int, description="Events after this seq.")],
+        responses={200: EventPageSerializer, **ERRORS},
+        tags=["maps"],
+    )
+    def get(self, request, map_id):
+        empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        since = request.query_params.get("since", "0")
+        if not since.isdigit():
+            raise serializers.ValidationError({"since": "Give a whole number (a seq)."})
+        events = selectors.events_since(empathy_map=empathy_map, since=int(since))
+        return Response(
+            {"seq": empathy_map.seq, "events": [event_message(event) for event in events]}
+        )
+
+
+class MapReviewView(APIView):
+    @extend_schema(responses={200: ReviewSerializer, **ERRORS}, tags=["review"])
+    def get(self, request, map_id):
+        empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        return Response(selectors.map_review(empathy_map=empathy_map))
+
+
+# Notes ---------------------------------------------------------------------------------------
+
+
+class MapNotesView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("deleted", bool, description="Include deleted notes.")],
+        responses={200: NoteSerializer(many=True), **ERRORS},
+        tags=["notes"],
+    )
+    def get(self, request, map_id):
+        empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        include_deleted = request.query_params.get("deleted") in ("1", "true")
+        notes = selectors.map_notes(empathy_map=empathy_map, include_deleted=include_deleted)
+        return Response(notes)
+
+    @extend_schema(
+        request=NoteCreateSerializer, responses={201: NoteSerializer, **ERRORS}, tags=["notes"]
+    )
+    def post(self, request, map_id):
+        data = valid(NoteCreateSerializer, request)
+        note = services.note_create(actor=request.user, map_id=map_id, **data)
+        return Response(note, status=status.HTTP_201_CREATED)
+
+
+class NoteDetailView(APIView):
+    @extend_schema(responses={200: NoteSerializer, **ERRORS}, tags=["notes"])
+    def get(self, request, note_id):
+        selectors.note_for_user(user=request.user, note_id=note_id)
+        return Response(selectors.note_data(note_id))
+
+    @extend_schema(
+        request=NoteUpdateSerializer,
+        responses={200: NoteSerializer, 409: ConflictSerializer, **ERRORS},
+        tags=["notes"],
+    )
+    def patch(self, request, note_id):
+        data = dict(valid(NoteUpdateSerializer, request))
+        version = data.pop("version", None)
+        note = services.note_update(actor=request.user, note_id=note_id, version=version, **data)
+        return Response(note)
+
+    @extend_schema(responses={204: None, **ERRORS}, tags=["notes"])
+    def delete(self, request, note_id):
+        services.note_delete(actor=request.user, note_id=note_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NoteRestoreView(APIView):
+    @extend_schema(request=None, responses={200: NoteSerializer, **ERRORS}, tags=["notes"])
+    def post(self, request, note_id):
+        return Response(services.note_restore(actor=request.user, note_id=note_id))
+
+
+class NoteReviewView(APIView):
+    @extend_schema(
+        request=ReviewRequestSerializer, responses={200: NoteSerializer, **ERRORS}, tags=["review"]
+    )
+    def post(self, request, note_id):
+        data = valid(ReviewRequestSerializer, request)
+        note = services.note_review(
+            actor=request.user,
+            note_id=note_id,
+            state=data["state"],
+            comment=data.get("comment", ""),
+            assignee=data.get("assignee") or None,
+            due=data.get("due"),
+        )
+        return Response(note)

@@ -1,0 +1,33 @@
+from django import forms
+
+from maps.models import Layout, Role
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Workspace name")
+
+
+class MapForm(forms.Form):
+    workspace = forms.ChoiceField(label="Workspace")
+    title = forms.CharField(max_length=200)
+    persona = forms.CharField(max_length=200, required=False, help_text="Who is this map about?")
+    layout = forms.ChoiceField(choices=Layout.choices, initial=Layout.EXTENDED)
+
+    def __init__(self, *args, workspaces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].choices = [(w.slug, w.name) for w in workspaces]
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.EDITOR)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+def add_service_errors(form: forms.Form, error) -> None:
+    """Show a service's ValidationError on the form, on its field where the form has one."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

@@ -1,0 +1,251 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    RESEARCHER = "researcher", "Researcher"
+    LEAD = "lead", "Lead"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_ORDER.index(self.value)
+
+    def includes(self, other: "Role | str") -> bool:
+        """Each role includes the ones before it (contract: viewer < editor < researcher < lead)."""
+        return self.rank >= ROLE_ORDER.index(Role(other).value)
+
+
+ROLE_ORDER = [Role.VIEWER.value, Role.EDITOR.value, Role.RESEARCHER.value, Role.LEAD.value]
+
+
+class Layout(models.TextChoices):
+    CLASSIC = "classic", "Classic (4 sections)"
+    EXTENDED = "extended", "Extended (9 sections)"
+
+
+class Section(models.TextChoices):
+    SAYS = "says", "Says"
+    THINKS = "thinks", "Thinks"
+    DOES = "does", "Does"
+    FEELS = "feels", "Feels"
+    GOALS = "goals", "Goals"
+    PAINS = "pains", "Pains"
+    GAINS = "gains", "Gains"
+    SEES = "sees", "Sees"
+    HEARS = "hears", "Hears"
+
+
+LAYOUT_SECTIONS = {
+    Layout.CLASSIC: ["says", "thinks", "does", "feels"],
+    Layout.EXTENDED: [
+        "says",
+        "thinks",
+        "does",
+        "feels",
+        "goals",
+        "pains",
+        "gains",
+        "sees",
+        "hears",
+    ],
+}
+
+SECTION_PROMPTS = {
+    "says": "What do they say out loud, in their own words?",
+    "thinks": "What occupies their thinking but may go unsaid?",
+    "does": "What do they actually do? Behaviour we can observe.",
+    "feels": "What worries or excites them? Emotions in the moment.",
+    "goals": "What are they trying to achieve?",
+    "pains": "What frustrates them, blocks them, or costs them?",
+    "gains": "What would make them happy or successful?",
+    "sees": "What do they see around them: tools, peers, the market?",
+    "hears": "What do they hear from colleagues, friends, influencers?",
+}
+
+
+class Team(models.TextChoices):
+    PRODUCT = "product", "Product"
+    DESIGN = "design", "Design"
+    ENGINEERING = "engineering", "Engineering"
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    SUPPORT = "support", "Support"
+    RESEARCH = "research", "Research"
+    LEADERSHIP = "leadership", "Leadership"
+    OTHER = "other", "Other"
+
+
+class ReviewState(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    VALIDATED = "validated", "Validated"
+    NEEDS_RESEARCH = "needs_research", "Needs research"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class EventKind(models.TextChoices):
+    NOTE_CREATED = "note.created"
+    NOTE_UPDATED = "note.updated"
+    NOTE_MOVED = "note.moved"
+    NOTE_DELETED = "note.deleted"
+    NOTE_RESTORED = "note.restored"
+    NOTE_REVIEWED = "note.reviewed"
+    LINK_CREATED = "link.created"
+    LINK_DELETED = "link.deleted"
+    MAP_UPDATED = "map.updated"
+
+
+NOTE_TEXT_MAX = 1000
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workspace", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+
+class EmpathyMap(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="maps")
+    title = models.CharField(max_length=200)
+    persona = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, max_length=4000)
+    layout = models.CharField(max_length=16, choices=Layout.choices, default=Layout.EXTENDED)
+    freshness_days = models.PositiveIntegerField(default=180)
+    # Shelf life per source kind, e.g. {"usage_data": 90}; kinds not named use freshness_days.
+    shelf_life = models.JSONField(default=dict, blank=True)
+    seq = models.BigIntegerField(default=0)
+    archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        verbose_name = "empathy map"
+        constraints = [
+            models.CheckConstraint(condition=Q(layout__in=Layout.values), name="map_layout_valid"),
+            models.CheckConstraint(
+                condition=Q(freshness_days__gte=1), name="map_freshness_positive"
+            ),
+            models.CheckConstraint(condition=Q(seq__gte=0), name="map_seq_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"/maps/{self.pk}/"
+
+    @property
+    def sections(self) -> list[str]:
+        return LAYOUT_SECTIONS[Layout(self.layout)]
+
+
+class Note(models.Model):
+    map = models.ForeignKey(EmpathyMap, on_delete=models.CASCADE, related_name="notes")
+    section = models.CharField(max_length=16, choices=Section.choices)
+    text = models.TextField(max_length=NOTE_TEXT_MAX)
+    team = models.CharField(max_length=16, choices=Team.choices, default=Team.PRODUCT)
+    color = models.CharField(max_length=16, default="yellow")
+    position = models.FloatField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.UNREVIEWED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True, max_length=2000)
+    # A research request: set with review state needs_research.
+    research_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="research_requests",
+    )
+    research_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "position", "id"]
+        indexes = [models.Index(fields=["map", "section", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(section__in=Section.values), name="note_section_valid"
+            ),
+            models.CheckConstraint(condition=Q(team__in=Team.values), name="note_team_valid"),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="note_review_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="note_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MapEvent(models.Model):
+    map = models.ForeignKey(EmpathyMap, on_delete=models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    op_id = models.CharField(max_length=64, null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["map", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["map", "seq"], name="event_unique_seq"),
+            models.UniqueConstraint(
+                fields=["map", "actor", "op_id"],
+                condition=Q(op_id__isnull=False),
+                name="event_unique_op",
+            ),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="event_seq_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.map_id}#{self.seq} {self.kind}"

@@ -1,0 +1,205 @@
+"""Reads, with the access checks that every view and consumer goes through."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from maps.models import EmpathyMap, MapEvent, Membership, Note, Role, Workspace
+from research.status import NO_EVIDENCE, NoteStatus, statuses_for_notes
+
+EVENTS_PAGE_SIZE = 1000
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# Access ---------------------------------------------------------------------------------------
+
+
+def membership_role(*, user, workspace_id: int) -> Role | None:
+    if not user.is_authenticated:
+        return None
+    role = (
+        Membership.objects.filter(workspace_id=workspace_id, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role else None
+
+
+def require_role(*, user, workspace_id: int, role: Role | str = Role.VIEWER) -> Role:
+    """The caller's role in the workspace: 404 for a non-member, 403 for too low a role."""
+    actual = membership_role(user=user, workspace_id=workspace_id)
+    if actual is None:
+        raise Http404("Not found.")
+    if not actual.includes(role):
+        raise PermissionDenied(f"This needs the {Role(role).value} role in this workspace.")
+    return actual
+
+
+def workspaces_for_user(*, user) -> list[Workspace]:
+    memberships = Membership.objects.filter(user_id=user.pk).select_related("workspace")
+    workspaces = []
+    for membership in memberships.order_by("workspace__name"):
+        membership.workspace.role = membership.role
+        workspaces.append(membership.workspace)
+    return workspaces
+
+
+def workspace_for_user(*, user, slug: str, role: Role | str = Role.VIEWER) -> Workspace:
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise Http404("Not found.")
+    workspace.role = require_role(user=user, workspace_id=workspace.pk, role=role)
+    return workspace
+
+
+def map_for_user(*, user, map_id: int, role: Role | str = Role.VIEWER) -> EmpathyMap:
+    empathy_map = EmpathyMap.objects.select_related("workspace").filter(pk=map_id).first()
+    if empathy_map is None:
+        raise Http404("Not found.")
+    empathy_map.role = require_role(user=user, workspace_id=empathy_map.workspace_id, role=role)
+    return empathy_map
+
+
+def maps_for_user(
+    *, user, workspace_slug: str | None = None, include_archived: bool = False
+) -> QuerySet[EmpathyMap]:
+    maps = EmpathyMap.objects.filter(workspace__memberships__user_id=user.pk).select_related(
+        "workspace"
+    )
+    if workspace_slug:
+        maps = maps.filter(workspace__slug=workspace_slug)
+    if not include_archived:
+        maps = maps.filter(archived=False)
+    return maps.order_by("workspace__name", "title", "id")
+
+
+def note_for_user(*, user, note_id: int, role: Role | str = Role.VIEWER) -> Note:
+    note = Note.objects.select_related("map", "map__workspace").filter(pk=note_id).first()
+    if note is None:
+        raise Http404("Not found.")
+    note.role = require_role(user=user, workspace_id=note.map.workspace_id, role=role)
+    return note
+
+
+def members_of(*, workspace: Workspace) -> QuerySet[Membership]:
+    return workspace.memberships.select_related("user").order_by("user__username")
+
+
+# Payloads -------------------------------------------------------------------------------------
+
+
+def map_payload(empathy_map: EmpathyMap) -> dict:
+    return {
+        "id": empathy_map.pk,
+        "workspace": empathy_map.workspace.slug,
+        "title": empathy_map.title,
+        "persona": empathy_map.persona,
+        "description": empathy_map.description,
+        "layout": empathy_map.layout,
+        "sections": empathy_map.sections,
+        "freshness_days": empathy_map.freshness_days,
+        "shelf_life": empathy_map.shelf_life or {},
+        "seq": empathy_map.seq,
+        "archived": empathy_map.archived,
+        "created_at": iso(empathy_map.created_at),
+        "updated_at": iso(empathy_map.updated_at),
+    }
+
+
+def username(user) -> str | None:
+    return user.username if user is not None else None
+
+
+def note_payload(note: Note, status: NoteStatus) -> dict:
+    return {
+        "id": note.pk,
+        "map": note.map_id,
+        "section": note.section,
+        "text": note.text,
+        "team": note.team,
+        "color": note.color,
+        "position": note.position,
+        "version": note.version,
+        "status": status.status,
+        "narrow": status.narrow,
+        "fresh_until": iso(status.fresh_until),
+        "evidence": {"supports": status.supports, "contradicts": status.contradicts},
+        "review": {
+            "state": note.review_state,
+            "by": username(note.reviewed_by),
+            "at": iso(note.reviewed_at),
+            "comment": note.review_comment,
+        },
+        "research": {
+            "assignee": username(note.research_assignee),
+            "due": iso(note.research_due),
+        },
+        "author": username(note.author),
+        "deleted": note.deleted_at is not None,
+        "created_at": iso(note.created_at),
+        "updated_at": iso(note.updated_at),
+    }
+
+
+def notes_with_users() -> QuerySet[Note]:
+    return Note.objects.select_related("author", "reviewed_by", "research_assignee")
+
+
+def map_notes(*, empathy_map: EmpathyMap, include_deleted: bool = False) -> list[dict]:
+    """Every live note of the map with its status, in two queries whatever their number."""
+    notes = notes_with_users().filter(map_id=empathy_map.pk).order_by("section", "position", "id")
+    if not include_deleted:
+        notes = notes.filter(deleted_at__isnull=True)
+    statuses = statuses_for_notes(empathy_map)
+    return [note_payload(note, statuses.get(note.pk, NO_EVIDENCE)) for note in notes]
+
+
+def note_data(note_id: int) -> dict:
+    """One note as clients see it, read fresh from the database."""
+    note = notes_with_users().select_related("map").get(pk=note_id)
+    statuses = statuses_for_notes(note.map, note_ids=[note.pk])
+    return note_payload(note, statuses.get(note.pk, NO_EVIDENCE))
+
+
+def events_since(*, empathy_map: EmpathyMap, since: int, limit: int = EVENTS_PAGE_SIZE):
+    return (
+        MapEvent.objects.filter(map_id=empathy_map.pk, seq__gt=since)
+        .select_related("actor")
+        .order_by("seq")[:limit]
+    )
+
+
+def map_review(*, empathy_map: EmpathyMap) -> dict:
+    """The lead's overview of a map's live notes (contract: review)."""
+    from research.status import STATUSES
+
+    notes = map_notes(empathy_map=empathy_map)
+    counts = dict.fromkeys(STATUSES, 0)
+    by_section = {section: dict.fromkeys(STATUSES, 0) for section in empathy_map.sections}
+    by_team: dict[str, int] = {}
+    for note in notes:
+        counts[note["status"]] += 1
+        by_section.setdefault(note["section"], dict.fromkeys(STATUSES, 0))[note["status"]] += 1
+        by_team[note["team"]] = by_team.get(note["team"], 0) + 1
+    return {
+        "map": map_payload(empathy_map),
+        "total": len(notes),
+        "counts": counts,
+        "narrow": sum(1 for note in notes if note["narrow"]),
+        "by_section": by_section,
+        "by_team": by_team,
+        "sections_without_evidence": [
+            section
+            for section, section_counts in by_section.items()
+            if section_counts["supported"] + section_counts["stale"] + section_counts["contested"]
+            == 0
+        ],
+    }

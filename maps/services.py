@@ -1,0 +1,533 @@
+"""Writes. Each function checks the actor's role, changes the data in one transaction with the
+map row locked, records one MapEvent, and leaves the broadcast to run after commit."""
+
+import math
+import re
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+from django.utils.text import slugify
+
+from maps.events import lock_map, membership_changed_on_commit, record_event
+from maps.models import (
+    NOTE_TEXT_MAX,
+    EmpathyMap,
+    EventKind,
+    Layout,
+    Membership,
+    Note,
+    ReviewState,
+    Role,
+    Team,
+    Workspace,
+)
+from maps.selectors import (
+    map_for_user,
+    map_payload,
+    note_data,
+    note_for_user,
+    require_role,
+    workspace_for_user,
+)
+from research.models import SourceKind
+
+COLOR_PATTERN = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]{3,16})$")
+UNSET = object()
+
+
+class VersionConflict(Exception):
+    """A text, team or colour change based on an old version of the note."""
+
+    def __init__(self, note_id: int):
+        super().__init__(f"Note {note_id} has changed since this edit began.")
+        self.note_id = note_id
+
+
+# Validation -----------------------------------------------------------------------------------
+
+
+def clean_note_text(text) -> str:
+    if not isinstance(text, str):
+        raise ValidationError({"text": "Text must be a string."})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Text may not be empty."})
+    if len(text) > NOTE_TEXT_MAX:
+        raise ValidationError(
+            {"text": f"Text may be at most {NOTE_TEXT_MAX} characters (it has {len(text)})."}
+        )
+    return text
+
+
+def clean_section(empathy_map: EmpathyMap, section) -> str:
+    if section not in empathy_map.sections:
+        raise ValidationError(
+            {"section": f"Choose one of this map's sections: {', '.join(empathy_map.sections)}."}
+        )
+    return section
+
+
+def clean_team(team) -> str:
+    if team not in Team.values:
+        raise ValidationError({"team": f"Choose one of: {', '.join(Team.values)}."})
+    return team
+
+
+def clean_color(color) -> str:
+    if not isinstance(color, str) or not COLOR_PATTERN.match(color):
+        raise ValidationError({"color": "Use a colour name such as yellow, or #rrggbb."})
+    return color
+
+
+def clean_position(position) -> float:
+    if isinstance(position, bool) or not isinstance(position, int | float):
+        raise ValidationError({"position": "Position must be a number."})
+    if not math.isfinite(position) or abs(position) > 1e12:
+        raise ValidationError({"position": "Position must be a finite number."})
+    return float(position)
+
+
+def clean_version(version) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationError({"version": "Version must be a positive whole number."})
+    return version
+
+
+def clean_shelf_life(shelf_life) -> dict[str, int]:
+    if not isinstance(shelf_life, dict):
+        raise ValidationError({"shelf_life": "Give an object of source kind to days."})
+    cleaned = {}
+    for kind, days in shelf_life.items():
+        if kind not in SourceKind.values:
+            raise ValidationError(
+                {"shelf_life": f"Unknown source kind {kind!r}; use {', '.join(SourceKind.values)}."}
+            )
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
+            raise ValidationError({"shelf_life": f"Days for {kind} must be 1 to 36500."})
+        cleaned[kind] = days
+    return cleaned
+
+
+def ensure_map_is_open(empathy_map: EmpathyMap) -> None:
+    if empathy_map.archived:
+        raise ValidationError({"map": "This map is archived; unarchive it to change notes."})
+
+
+# Workspaces and members -----------------------------------------------------------------------
+
+
+def workspace_create(*, actor, name: str, slug: str = "") -> Workspace:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Name may not be empty."})
+    if len(name) > 120:
+        raise ValidationError({"name": "Name may be at most 120 characters."})
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationError({"slug": "Give a slug of letters, digits or hyphens."})
+    try:
+        with transaction.atomic():
+            workspace = Workspace.objects.create(name=name, slug=slug)
+            Membership.objects.create(workspace=workspace, user=actor, role=Role.LEAD)
+    except IntegrityError:
+        raise ValidationError({"slug": f"The slug {slug!r} is taken; choose another."}) from None
+    workspace.role = Role.LEAD
+    return workspace
+
+
+def _user_by_username(username) -> object:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"No user is called {username!r}."})
+    return user
+
+
+def _clean_role(role) -> Role:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    return Role(role)
+
+
+def _ensure_another_lead(workspace: Workspace, leaving_user_id: int) -> None:
+    others = (
+        Membership.objects.select_for_update()
+        .filter(workspace=workspace, role=Role.LEAD)
+        .exclude(user_id=leaving_user_id)
+    )
+    if not others.exists():
+        raise ValidationError({"role": "A workspace needs at least one lead."})
+
+
+def member_add(*, actor, workspace_slug: str, username: str, role: str) -> Membership:
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
+    role = _clean_role(role)
+    user = _user_by_username(username)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+            membership_changed_on_commit(workspace_id=workspace.pk, user_id=user.pk)
+    except IntegrityError:
+        raise ValidationError({"username": f"{username} is already a member."}) from None
+    return membership
+
+
+def _membership(workspace: Workspace, username: str) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(workspace=workspace, user__username=username)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def member_update(*, actor, workspace_slug: str, username: str, role: str) -> Membership:
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
+    role = _clean_role(role)
+    with transaction.atomic():
+        membership = _membership(workspace, username)
+        if membership.role == Role.LEAD and role != Role.LEAD:
+            _ensure_another_lead(workspace, membership.user_id)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        membership_changed_on_commit(workspace_id=workspace.pk, user_id=membership.user_id)
+    return membership
+
+
+def member_remove(*, actor, workspace_slug: str, username: str) -> None:
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
+    with transaction.atomic():
+        membership = _membership(workspace, username)
+        if membership.role == Role.LEAD:
+            _ensure_another_lead(workspace, membership.user_id)
+        membership.delete()
+        membership_changed_on_commit(workspace_id=workspace.pk, user_id=membership.user_id)
+
+
+# Maps -----------------------------------------------------------------------------------------
+
+
+def _clean_map_fields(fields: dict) -> dict:
+    cleaned = {}
+    for name in ("title", "persona", "description"):
+        if name in fields:
+            value = fields[name]
+            if not isinstance(value, str):
+                raise ValidationError({name: "Must be text."})
+            cleaned[name] = value.strip()
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationError({"title": "Title may not be empty."})
+    limits = {"title": 200, "persona": 200, "description": 4000}
+    for name, limit in limits.items():
+        if len(cleaned.get(name, "")) > limit:
+            raise ValidationError({name: f"At most {limit} characters."})
+    if "freshness_days" in fields:
+        days = fields["freshness_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
+            raise ValidationError({"freshness_days": "Give a whole number of days, 1 to 36500."})
+        cleaned["freshness_days"] = days
+    if "shelf_life" in fields:
+        cleaned["shelf_life"] = clean_shelf_life(fields["shelf_life"])
+    if "archived" in fields:
+        if not isinstance(fields["archived"], bool):
+            raise ValidationError({"archived": "Must be true or false."})
+        cleaned["archived"] = fields["archived"]
+    return cleaned
+
+
+def map_create(
+    *,
+    actor,
+    workspace_slug: str,
+    title: str,
+    persona: str = "",
+    description: str = "",
+    layout: str = Layout.EXTENDED,
+    freshness_days: int = 180,
+    shelf_life: dict | None = None,
+) -> EmpathyMap:
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.EDITOR)
+    if layout not in Layout.values:
+        raise ValidationError({"layout": f"Choose one of: {', '.join(Layout.values)}."})
+    fields = _clean_map_fields(
+        {
+            "title": title,
+            "persona": persona,
+            "description": description,
+            "freshness_days": freshness_days,
+            "shelf_life": shelf_life or {},
+        }
+    )
+    empathy_map = EmpathyMap.objects.create(
+        workspace=workspace, layout=layout, created_by=actor, **fields
+    )
+    empathy_map.role = workspace.role
+    return empathy_map
+
+
+def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> EmpathyMap:
+    """Change a map's settings (lead). `layout` cannot change once notes may be in it."""
+    map_for_user(user=actor, map_id=map_id, role=Role.LEAD)
+    unknown = set(changes) - {
+        "title",
+        "persona",
+        "description",
+        "freshness_days",
+        "shelf_life",
+        "archived",
+    }
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError({field: "This field cannot be changed."})
+    fields = _clean_map_fields(changes)
+    with transaction.atomic():
+        locked = lock_map(map_id)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+            # The event carries the map as it is after the event, its seq included.
+            payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}}
+            record_event(
+                locked_map=locked,
+                kind=EventKind.MAP_UPDATED,
+                actor=actor,
+                payload=payload,
+                op_id=op_id,
+            )
+    locked.role = Role.LEAD
+    return locked
+
+
+def map_archive(*, actor, map_id: int) -> EmpathyMap:
+    return map_update(actor=actor, map_id=map_id, archived=True)
+
+
+# Notes ----------------------------------------------------------------------------------------
+
+
+def _next_position(empathy_map: EmpathyMap, section: str) -> float:
+    highest = (
+        Note.objects.filter(map=empathy_map, section=section, deleted_at__isnull=True)
+        .aggregate(top=Max("position"))
+        .get("top")
+    )
+    return (highest or 0) + 1
+
+
+def _live_note(note_id: int, map_id: int) -> Note:
+    note = Note.objects.filter(pk=note_id, map_id=map_id, deleted_at__isnull=True).first()
+    if note is None:
+        raise Http404("This note has been deleted.")
+    return note
+
+
+def _record_note_event(*, locked_map, kind, actor, note_id, op_id) -> dict:
+    data = note_data(note_id)
+    record_event(locked_map=locked_map, kind=kind, actor=actor, payload={"note": data}, op_id=op_id)
+    return data
+
+
+def note_create(
+    *,
+    actor,
+    map_id: int,
+    section: str,
+    text: str,
+    team: str = Team.PRODUCT,
+    color: str = "yellow",
+    position: float | None = None,
+    op_id: str | None = None,
+) -> dict:
+    empathy_map = map_for_user(user=actor, map_id=map_id, role=Role.EDITOR)
+    ensure_map_is_open(empathy_map)
+    section = clean_section(empathy_map, section)
+    text = clean_note_text(text)
+    team = clean_team(team)
+    color = clean_color(color)
+    with transaction.atomic():
+        locked = lock_map(map_id)
+        if position is None:
+            position = _next_position(locked, section)
+        note = Note.objects.create(
+            map=locked,
+            section=section,
+            text=text,
+            team=team,
+            color=color,
+            position=clean_position(position),
+            author=actor,
+        )
+        return _record_note_event(
+            locked_map=locked,
+            kind=EventKind.NOTE_CREATED,
+            actor=actor,
+            note_id=note.pk,
+            op_id=op_id,
+        )
+
+
+def note_update(
+    *,
+    actor,
+    note_id: int,
+    version: int | None = None,
+    op_id: str | None = None,
+    **changes,
+) -> dict:
+    """Edit a note. Text, team and colour need the version they were based on; a move does not.
+
+    Raises VersionConflict for a stale version, with nothing changed.
+    """
+    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
+    ensure_map_is_open(note.map)
+    unknown = set(changes) - {"text", "team", "color", "section", "position"}
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed on a note."})
+    if not changes:
+        raise ValidationError(
+            {"text": "Send at least one of text, team, color, section, position."}
+        )
+    cleaners = {
+        "text": clean_note_text,
+        "team": clean_team,
+        "color": clean_color,
+        "section": lambda value: clean_section(note.map, value),
+        "position": clean_position,
+    }
+    fields = {name: cleaners[name](value) for name, value in changes.items()}
+    content_change = bool({"text", "team", "color"} & set(fields))
+    if content_change and version is None:
+        raise ValidationError({"version": "A change of text, team or color must carry version."})
+    if version is not None:
+        version = clean_version(version)
+    with transaction.atomic():
+        locked = lock_map(note.map_id)
+        current = _live_note(note_id, locked.pk)
+        if version is not None and version != current.version:
+            raise VersionConflict(note_id)
+        if (
+            "section" in fields
+            and "position" not in fields
+            and fields["section"] != current.section
+        ):
+            fields["position"] = _next_position(locked, fields["section"])
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.save(update_fields=[*fields, "version", "updated_at"])
+        kind = EventKind.NOTE_UPDATED if content_change else EventKind.NOTE_MOVED
+        return _record_note_event(
+            locked_map=locked, kind=kind, actor=actor, note_id=note_id, op_id=op_id
+        )
+
+
+def note_delete(
+    *, actor, note_id: int, version: int | None = None, op_id: str | None = None
+) -> dict:
+    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
+    ensure_map_is_open(note.map)
+    if version is not None:
+        version = clean_version(version)
+    with transaction.atomic():
+        locked = lock_map(note.map_id)
+        current = _live_note(note_id, locked.pk)
+        if version is not None and version != current.version:
+            raise VersionConflict(note_id)
+        current.deleted_at = timezone.now()
+        current.version += 1
+        current.save(update_fields=["deleted_at", "version", "updated_at"])
+        return _record_note_event(
+            locked_map=locked,
+            kind=EventKind.NOTE_DELETED,
+            actor=actor,
+            note_id=note_id,
+            op_id=op_id,
+        )
+
+
+def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
+    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
+    ensure_map_is_open(note.map)
+    with transaction.atomic():
+        locked = lock_map(note.map_id)
+        current = Note.objects.get(pk=note_id)
+        if current.deleted_at is None:
+            return note_data(note_id)
+        current.deleted_at = None
+        current.version += 1
+        current.save(update_fields=["deleted_at", "version", "updated_at"])
+        return _record_note_event(
+            locked_map=locked,
+            kind=EventKind.NOTE_RESTORED,
+            actor=actor,
+            note_id=note_id,
+            op_id=op_id,
+        )
+
+
+def note_review(
+    *,
+    actor,
+    note_id: int,
+    state: str,
+    comment: str = "",
+    assignee: str | None = None,
+    due: date | None = None,
+    op_id: str | None = None,
+) -> dict:
+    """A lead's verdict on a note; `needs_research` may name a researcher and a due date."""
+    note = note_for_user(user=actor, note_id=note_id, role=Role.LEAD)
+    if state not in ReviewState.values:
+        raise ValidationError({"state": f"Choose one of: {', '.join(ReviewState.values)}."})
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise ValidationError({"comment": "Comment must be text of at most 2000 characters."})
+    assignee_user = None
+    if assignee:
+        if state != ReviewState.NEEDS_RESEARCH:
+            raise ValidationError({"assignee": "Only a needs_research review has an assignee."})
+        assignee_user = _user_by_username(assignee)
+        try:
+            require_role(
+                user=assignee_user, workspace_id=note.map.workspace_id, role=Role.RESEARCHER
+            )
+        except (Http404, PermissionDenied):
+            raise ValidationError(
+                {"assignee": f"{assignee} is not a researcher in this workspace."}
+            ) from None
+    if due is not None and state != ReviewState.NEEDS_RESEARCH:
+        raise ValidationError({"due": "Only a needs_research review has a due date."})
+    with transaction.atomic():
+        locked = lock_map(note.map_id)
+        current = _live_note(note_id, locked.pk)
+        current.review_state = state
+        current.review_comment = comment.strip()
+        current.reviewed_by = actor
+        current.reviewed_at = timezone.now()
+        current.research_assignee = assignee_user
+        current.research_due = due
+        current.save(
+            update_fields=[
+                "review_state",
+                "review_comment",
+                "reviewed_by",
+                "reviewed_at",
+                "research_assignee",
+                "research_due",
+                "updated_at",
+            ]
+        )
+        return _record_note_event(
+            locked_map=locked,
+            kind=EventKind.NOTE_REVIEWED,
+            actor=actor,
+            note_id=note_id,
+            op_id=op_id,
+        )
