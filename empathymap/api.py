@@ -1,6 +1,9 @@
 """The API's shared edges: turning service exceptions into the contract's error bodies."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -22,7 +25,19 @@ def validation_detail(errors) -> str:
     return str(errors)
 
 
+logger = logging.getLogger(__name__)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DatabaseError):
+        logger.exception("Database refused a request")
+        return Response(
+            {
+                "detail": "The database refused the change and nothing was saved; try again.",
+                "code": "unavailable",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

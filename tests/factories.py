@@ -1,10 +1,9 @@
-import datetime
-
 import factory
 from django.contrib.auth import get_user_model
 
 from maps.models import EmpathyMap, Membership, Note, Role, Workspace
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
+from research.status import today
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -67,7 +66,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     kind = SourceKind.INTERVIEW
     title = factory.Sequence(lambda n: f"Source {n}")
-    collected_on = factory.LazyFunction(datetime.date.today)
+    collected_on = factory.LazyFunction(today)
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):
