@@ -1,0 +1,68 @@
+# empathymap: `make run` serves on http://127.0.0.1:8000, `make test` runs the suite.
+
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# First interpreter that actually runs (a pyenv shim may exist without its version).
+PYTHON_FOR_VENV = $(shell for p in python3.11 python3; do \
+	if "$$p" -c 'import sys' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench
+
+help:
+	@echo "make run     migrate, seed the demo (DEBUG=1), serve on http://$(HOST):$(PORT)"
+	@echo "make test    run the test suite (PYTEST_ARGS='...' to pass options)"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make format  ruff format + ruff check --fix"
+	@echo "make bench   run bench/run.py"
+	@echo "make install create $(VENV) and install '.[dev]' (only when pyproject.toml changed)"
+
+install: $(STAMP)
+
+$(BIN)/python:
+	@py="$(PYTHON_FOR_VENV)"; \
+	if [ -z "$$py" ]; then echo "python3.11 (or python3) not found" >&2; exit 1; fi; \
+	echo "creating $(VENV) with $$py"; \
+	"$$py" -m venv "$(VENV)"
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch "$@"
+
+# DEBUG is 1 under `make run` unless the environment (or the command line) says otherwise.
+run: export DEBUG ?= 1
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	@case "$$(echo "$$DEBUG" | tr '[:upper:]' '[:lower:]')" in \
+		1|true|yes|on) echo "$(BIN)/python manage.py seed_demo"; $(BIN)/python manage.py seed_demo ;; \
+		*) echo "DEBUG is off: not seeding the demo workspace" ;; \
+	esac
+	$(BIN)/daphne -b $(HOST) -p $(PORT) empathymap.asgi:application
+
+# Tests run with DEBUG off and a throwaway key, unless the environment sets them.
+# pytest's exit code 5 (no tests collected) fails like any other non-zero code.
+test: export SECRET_KEY ?= test-only-secret-key-not-for-production
+test: export DEBUG ?= 0
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
