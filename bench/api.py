@@ -1,0 +1,116 @@
+"""API benchmark: map detail and note writes at several map sizes.
+
+Runs in-process against the configured database (SQLite by default, PostgreSQL with
+DATABASE_URL), in a throwaway database created by Django's test runner machinery.
+
+    SECRET_KEY=x .venv/bin/python bench/api.py            # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1/empathymap_bench SECRET_KEY=x .venv/bin/python bench/api.py
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathymap.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from maps.models import Membership, Note, Role  # noqa: E402
+from research.models import EvidenceLink  # noqa: E402
+from tests.factories import (  # noqa: E402
+    EvidenceFactory,
+    MapFactory,
+    SegmentFactory,
+    SourceFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+
+SIZES = [10, 100, 1000]
+REPEAT = 15
+
+
+def timed(fn, repeat=REPEAT) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.9) - 1]
+
+
+def build_map(user, workspace, size):
+    empathy_map = MapFactory(workspace=workspace, title=f"Bench {size}")
+    segment = SegmentFactory(workspace=workspace)
+    source = SourceFactory(workspace=workspace, segment=segment)
+    evidence = [EvidenceFactory(source=source) for _ in range(5)]
+    notes = Note.objects.bulk_create(
+        Note(map=empathy_map, section=empathy_map.sections[i % 9], text=f"Note {i} " * 8, position=i)
+        for i in range(size)
+    )
+    EvidenceLink.objects.bulk_create(
+        EvidenceLink(note=note, evidence=evidence[(note.pk + j) % 5], stance="supports")
+        for note in notes
+        for j in range(2)
+    )
+    return empathy_map
+
+
+def main() -> None:
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        user = UserFactory(username="bench")
+        workspace = WorkspaceFactory(slug="bench")
+        Membership.objects.create(workspace=workspace, user=user, role=Role.LEAD)
+        client = APIClient()
+        client.force_authenticate(user)
+        print(f"database: {connection.vendor}")
+        print("| notes | GET map detail median ms | p90 ms | POST note median ms | PATCH text median ms |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for size in SIZES:
+            empathy_map = build_map(user, workspace, size)
+            url = f"/api/v1/maps/{empathy_map.pk}/"
+            detail_median, detail_p90 = timed(lambda url=url: client.get(url))
+            create_url = f"/api/v1/maps/{empathy_map.pk}/notes/"
+            created = []
+
+            def create(create_url=create_url):
+                created.append(
+                    client.post(create_url, {"section": "says", "text": "Bench"}, format="json").data
+                )
+
+            create_median, _ = timed(create)
+            note = created[-1]
+            versions = {"v": note["version"]}
+
+            def edit(note_id=note["id"]):
+                response = client.patch(
+                    f"/api/v1/notes/{note_id}/",
+                    {"text": f"Edit {versions['v']}", "version": versions["v"]},
+                    format="json",
+                )
+                versions["v"] = response.data["version"]
+
+            edit_median, _ = timed(edit)
+            print(
+                f"| {size} | {detail_median:.1f} | {detail_p90:.1f} | {create_median:.1f} "
+                f"| {edit_median:.1f} |"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
