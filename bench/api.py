@@ -4,7 +4,8 @@ Runs in-process against the configured database (SQLite by default, PostgreSQL w
 DATABASE_URL), in a throwaway database created by Django's test runner machinery.
 
     SECRET_KEY=x .venv/bin/python bench/api.py            # SQLite
-    DATABASE_URL=postgres://postgres@127.0.0.1/empathymap_bench SECRET_KEY=x .venv/bin/python bench/api.py
+    DATABASE_URL=postgres://postgres@127.0.0.1/empathymap_bench SECRET_KEY=x \
+        .venv/bin/python bench/api.py
 """
 
 import os
@@ -55,7 +56,9 @@ def build_map(user, workspace, size):
     source = SourceFactory(workspace=workspace, segment=segment)
     evidence = [EvidenceFactory(source=source) for _ in range(5)]
     notes = Note.objects.bulk_create(
-        Note(map=empathy_map, section=empathy_map.sections[i % 9], text=f"Note {i} " * 8, position=i)
+        Note(
+            map=empathy_map, section=empathy_map.sections[i % 9], text="Bench note " * 8, position=i
+        )
         for i in range(size)
     )
     EvidenceLink.objects.bulk_create(
@@ -64,6 +67,30 @@ def build_map(user, workspace, size):
         for j in range(2)
     )
     return empathy_map
+
+
+COLUMNS = ["GET map detail median ms", "p90 ms", "POST note median ms", "PATCH text median ms"]
+
+
+def measure(client, empathy_map) -> list[float]:
+    detail_url = f"/api/v1/maps/{empathy_map.pk}/"
+    detail_median, detail_p90 = timed(lambda: client.get(detail_url))
+    create_url = f"/api/v1/maps/{empathy_map.pk}/notes/"
+    body = {"section": "says", "text": "Bench"}
+    create_median, _ = timed(lambda: client.post(create_url, body, format="json"))
+    note = client.post(create_url, body, format="json").data
+    state = {"version": note["version"]}
+
+    def edit():
+        response = client.patch(
+            f"/api/v1/notes/{note['id']}/",
+            {"text": f"Edit {state['version']}", "version": state["version"]},
+            format="json",
+        )
+        state["version"] = response.data["version"]
+
+    edit_median, _ = timed(edit)
+    return [detail_median, detail_p90, create_median, edit_median]
 
 
 def main() -> None:
@@ -77,37 +104,11 @@ def main() -> None:
         client = APIClient()
         client.force_authenticate(user)
         print(f"database: {connection.vendor}")
-        print("| notes | GET map detail median ms | p90 ms | POST note median ms | PATCH text median ms |")
-        print("| ---: | ---: | ---: | ---: | ---: |")
+        print(f"| notes | {' | '.join(COLUMNS)} |")
+        print("| ---: " * (len(COLUMNS) + 1) + "|")
         for size in SIZES:
-            empathy_map = build_map(user, workspace, size)
-            url = f"/api/v1/maps/{empathy_map.pk}/"
-            detail_median, detail_p90 = timed(lambda url=url: client.get(url))
-            create_url = f"/api/v1/maps/{empathy_map.pk}/notes/"
-            created = []
-
-            def create(create_url=create_url):
-                created.append(
-                    client.post(create_url, {"section": "says", "text": "Bench"}, format="json").data
-                )
-
-            create_median, _ = timed(create)
-            note = created[-1]
-            versions = {"v": note["version"]}
-
-            def edit(note_id=note["id"]):
-                response = client.patch(
-                    f"/api/v1/notes/{note_id}/",
-                    {"text": f"Edit {versions['v']}", "version": versions["v"]},
-                    format="json",
-                )
-                versions["v"] = response.data["version"]
-
-            edit_median, _ = timed(edit)
-            print(
-                f"| {size} | {detail_median:.1f} | {detail_p90:.1f} | {create_median:.1f} "
-                f"| {edit_median:.1f} |"
-            )
+            row = measure(client, build_map(user, workspace, size))
+            print(f"| {size} | " + " | ".join(f"{value:.1f}" for value in row) + " |")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
