@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from maps.selectors import note_data
 from maps.services import VersionConflict
+from research.services import ImportRejected, ImportTooLarge
 
 
 def validation_detail(errors) -> str:
@@ -38,6 +39,11 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+    if isinstance(exc, ImportRejected):
+        body = {"detail": exc.detail, "code": exc.error_code, "line": exc.line}
+        if isinstance(exc, ImportTooLarge):
+            body["limit"] = exc.limit
+        return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

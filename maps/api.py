@@ -148,23 +148,54 @@ class EventPageSerializer(serializers.Serializer):
     events = EventSerializer(many=True)
 
 
-STATUS_COUNTS = inline_serializer(
-    "StatusCounts",
-    {
-        name: serializers.IntegerField()
-        for name in ("assumption", "supported", "stale", "contested")
-    },
-)
+class StatusCountsSerializer(serializers.Serializer):
+    assumption = serializers.IntegerField()
+    supported = serializers.IntegerField()
+    stale = serializers.IntegerField()
+    contested = serializers.IntegerField()
+
+
+class ReviewSegmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class QueueEntrySerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["assumption", "contested", "stale", "narrow"])
+    note = NoteSerializer()
 
 
 class ReviewSerializer(serializers.Serializer):
     map = MapSerializer()
-    total = serializers.IntegerField()
-    counts = STATUS_COUNTS
+    today = serializers.DateField(help_text="The day statuses were computed for.")
+    total = serializers.IntegerField(help_text="Live notes.")
+    counts = StatusCountsSerializer()
     narrow = serializers.IntegerField()
-    by_section = serializers.DictField(child=STATUS_COUNTS)
+    by_section = serializers.DictField(child=StatusCountsSerializer())
     by_team = serializers.DictField(child=serializers.IntegerField())
+    by_team_status = serializers.DictField(child=StatusCountsSerializer())
+    review_states = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Live notes per review state."
+    )
     sections_without_evidence = serializers.ListField(child=serializers.CharField())
+    segments = ReviewSegmentSerializer(many=True, help_text="The workspace's segments, by name.")
+    coverage = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Section -> segment name -> live notes with supporting evidence from it.",
+    )
+    coverage_unsegmented = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Section -> live notes with supporting evidence that names no segment.",
+    )
+    segments_without_evidence = serializers.ListField(child=serializers.CharField())
+    assumption_queue = QueueEntrySerializer(
+        many=True,
+        help_text="Assumptions, then contested, stale and narrow notes; dismissed notes left out.",
+    )
+    stale_soon_days = serializers.IntegerField()
+    stale_soon = NoteSerializer(
+        many=True, help_text="Supported notes whose evidence goes stale within stale_soon_days."
+    )
 
 
 def valid(serializer_class, request, **kwargs) -> dict:

@@ -1,13 +1,20 @@
 """Reads, with the access checks that every view and consumer goes through."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from maps.models import EmpathyMap, MapEvent, Membership, Note, Role, Workspace
-from research.status import NO_EVIDENCE, NoteStatus, statuses_for_notes
+from maps.models import EmpathyMap, MapEvent, Membership, Note, ReviewState, Role, Workspace
+from research import status as evidence_status
+from research.status import (
+    NO_EVIDENCE,
+    STATUSES,
+    NoteStatus,
+    segment_coverage,
+    statuses_for_notes,
+)
 
 EVENTS_PAGE_SIZE = 1000
 
@@ -177,29 +184,87 @@ def events_since(*, empathy_map: EmpathyMap, since: int, limit: int = EVENTS_PAG
     )
 
 
-def map_review(*, empathy_map: EmpathyMap) -> dict:
-    """The lead's overview of a map's live notes (contract: review)."""
-    from research.status import STATUSES
+STALE_SOON_DAYS = 30
+# The assumption queue: what most needs evidence first.
+QUEUE_ORDER = {"assumption": 0, "contested": 1, "stale": 2, "narrow": 3}
 
+
+def queue_reason(note: dict) -> str | None:
+    if note["status"] in ("assumption", "contested", "stale"):
+        return note["status"]
+    return "narrow" if note["narrow"] else None
+
+
+def event_for_op(*, map_id: int, actor, op_id: str) -> MapEvent | None:
+    """The stored event of an op already applied (ops are idempotent per map, actor and op_id)."""
+    return MapEvent.objects.filter(map_id=map_id, actor_id=actor.pk, op_id=op_id).first()
+
+
+def map_review(*, empathy_map: EmpathyMap, stale_soon_days: int = STALE_SOON_DAYS) -> dict:
+    """The lead's overview of a map's live notes (contract: review), in a fixed number of queries.
+
+    Dismissed notes are counted but left out of the assumption queue: the lead has ruled on them.
+    """
     notes = map_notes(empathy_map=empathy_map)
     counts = dict.fromkeys(STATUSES, 0)
     by_section = {section: dict.fromkeys(STATUSES, 0) for section in empathy_map.sections}
     by_team: dict[str, int] = {}
+    by_team_status: dict[str, dict[str, int]] = {}
+    review_states = dict.fromkeys(ReviewState.values, 0)
     for note in notes:
         counts[note["status"]] += 1
         by_section.setdefault(note["section"], dict.fromkeys(STATUSES, 0))[note["status"]] += 1
         by_team[note["team"]] = by_team.get(note["team"], 0) + 1
+        by_team_status.setdefault(note["team"], dict.fromkeys(STATUSES, 0))[note["status"]] += 1
+        review_states[note["review"]["state"]] += 1
+
+    section_order = {section: index for index, section in enumerate(by_section)}
+
+    def board_order(note: dict) -> tuple:
+        return (section_order[note["section"]], note["position"], note["id"])
+
+    queue = [
+        note
+        for note in notes
+        if queue_reason(note) is not None and note["review"]["state"] != ReviewState.DISMISSED
+    ]
+    queue.sort(key=lambda note: (QUEUE_ORDER[queue_reason(note)], *board_order(note)))
+
+    day = evidence_status.today()
+    horizon = (day + timedelta(days=stale_soon_days)).isoformat()
+    stale_soon = [
+        note
+        for note in notes
+        if note["status"] == "supported" and note["fresh_until"] and note["fresh_until"] <= horizon
+    ]
+    stale_soon.sort(key=lambda note: (note["fresh_until"], *board_order(note)))
+
+    coverage = segment_coverage(empathy_map, [(note["id"], note["section"]) for note in notes])
     return {
         "map": map_payload(empathy_map),
+        "today": iso(day),
         "total": len(notes),
         "counts": counts,
         "narrow": sum(1 for note in notes if note["narrow"]),
         "by_section": by_section,
         "by_team": by_team,
+        "by_team_status": by_team_status,
+        "review_states": review_states,
         "sections_without_evidence": [
             section
             for section, section_counts in by_section.items()
             if section_counts["supported"] + section_counts["stale"] + section_counts["contested"]
             == 0
         ],
+        "segments": coverage.segments,
+        "coverage": coverage.by_section,
+        "coverage_unsegmented": coverage.unsegmented,
+        "segments_without_evidence": [
+            segment["name"]
+            for segment in coverage.segments
+            if not any(row[segment["name"]] for row in coverage.by_section.values())
+        ],
+        "assumption_queue": [{"reason": queue_reason(note), "note": note} for note in queue],
+        "stale_soon_days": stale_soon_days,
+        "stale_soon": stale_soon,
     }

@@ -1,14 +1,20 @@
 """REST API for segments, sources, evidence and note-evidence links (thin views)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from django.conf import settings
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from maps.api import ERRORS, valid
+from maps.api import ERRORS, ErrorSerializer, MapSerializer, NoteSerializer, valid
 from maps.models import Role
-from maps.selectors import iso, note_for_user
-from research import selectors, services
+from maps.selectors import iso, map_for_user, note_for_user, workspace_for_user
+from research import export, selectors, services
+from research.importers import FORMATS
 from research.models import SourceKind, Stance
 
 
@@ -219,3 +225,229 @@ class LinkDetailView(APIView):
     def delete(self, request, link_id):
         services.link_delete(actor=request.user, link_id=link_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Imports --------------------------------------------------------------------------------------
+
+# Room for the multipart envelope and the small fields around the file.
+MULTIPART_SLACK = 64 * 1024
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    format = serializers.ChoiceField(choices=FORMATS)
+    collected_on = serializers.DateField(required=False, allow_null=True)
+    segment = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    interviewer = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="Items already in the library.")
+    errors = ImportProblemSerializer(many=True, help_text="Rows left out or changed.")
+    source = serializers.IntegerField(allow_null=True)
+    source_title = serializers.CharField(allow_blank=True)
+
+
+class ImportErrorSerializer(ErrorSerializer):
+    line = serializers.IntegerField(allow_null=True)
+
+
+class ImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            201: ImportReportSerializer,
+            400: ImportErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            413: ErrorSerializer,
+        },
+        tags=["research"],
+    )
+    def post(self, request, slug):
+        workspace_for_user(user=request.user, slug=slug, role=Role.RESEARCHER)
+        limit = settings.IMPORT_MAX_BYTES
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > limit + MULTIPART_SLACK:
+            raise services.ImportTooLarge(size=int(length), limit=limit)
+        data = valid(ImportRequestSerializer, request)
+        report = services.import_file(
+            actor=request.user,
+            workspace_slug=slug,
+            file=data["file"],
+            format=data["format"],
+            collected_on=data.get("collected_on"),
+            segment=data.get("segment", ""),
+            interviewer=data.get("interviewer", ""),
+        )
+        return Response(vars(report), status=status.HTTP_201_CREATED)
+
+
+# Suggestions ----------------------------------------------------------------------------------
+
+
+class SuggestionSerializer(serializers.Serializer):
+    evidence = EvidenceSerializer()
+    score = serializers.FloatField()
+    matched = serializers.ListField(
+        child=serializers.CharField(), help_text="The note's words that matched."
+    )
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)
+
+
+class NoteSuggestionsView(APIView):
+    @extend_schema(responses={200: SuggestionsSerializer, **ERRORS}, tags=["research"])
+    def get(self, request, note_id):
+        suggestions = selectors.note_suggestions(user=request.user, note_id=note_id)
+        results = [
+            {
+                "evidence": selectors.evidence_payload(item.evidence),
+                "score": item.score,
+                "matched": item.matched,
+            }
+            for item in suggestions
+        ]
+        return Response({"results": results})
+
+
+# Research requests ----------------------------------------------------------------------------
+
+
+class ResearchRequestSerializer(serializers.Serializer):
+    note = NoteSerializer()
+    map = serializers.DictField(help_text="{id, title}")
+    workspace = serializers.SlugField()
+    requested_by = serializers.CharField(allow_null=True)
+    requested_at = serializers.DateTimeField(allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+    assignee = serializers.CharField(allow_null=True)
+    due = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    answered = serializers.BooleanField(
+        help_text="Fresh evidence was linked after the request: ready for the lead."
+    )
+
+
+class ResearchRequestListView(APIView):
+    @extend_schema(
+        parameters=[
+            WORKSPACE_PARAM,
+            OpenApiParameter(
+                "assignee", str, description="A username, `me`, or `none` for unassigned."
+            ),
+            OpenApiParameter(
+                "state",
+                str,
+                enum=selectors.RequestState.values,
+                description="`open` (default): still waiting for fresh evidence.",
+            ),
+        ],
+        responses={200: ResearchRequestSerializer(many=True), **ERRORS},
+        tags=["research"],
+    )
+    def get(self, request):
+        params = request.query_params
+        state = params.get("state") or selectors.RequestState.OPEN
+        if state not in selectors.RequestState.values:
+            raise serializers.ValidationError(
+                {"state": f"Choose one of: {', '.join(selectors.RequestState.values)}."}
+            )
+        workspace_slug = params.get("workspace") or None
+        if workspace_slug:
+            workspace_for_user(user=request.user, slug=workspace_slug)
+        requests = selectors.research_requests_for_user(
+            user=request.user,
+            workspace_slug=workspace_slug,
+            assignee=params.get("assignee", ""),
+            state=state,
+        )
+        return Response(requests)
+
+
+# Export ---------------------------------------------------------------------------------------
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode(self.charset) if isinstance(data, str) else b""
+
+
+class MarkdownRenderer(CSVRenderer):
+    media_type = "text/markdown"
+    format = "md"
+
+
+class ExportNegotiation(DefaultContentNegotiation):
+    """`?format=` picks the export's format; anything else is answered in JSON (and refused)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = request.query_params.get("format") or "json"
+        for renderer in renderers:
+            if renderer.format == wanted:
+                return renderer, renderer.media_type
+        return renderers[0], renderers[0].media_type
+
+
+class NoteExportSerializer(NoteSerializer):
+    links = LinkResponseSerializer(many=True)
+
+
+class MapExportSerializer(serializers.Serializer):
+    map = MapSerializer()
+    exported_at = serializers.DateTimeField()
+    notes = NoteExportSerializer(many=True)
+
+
+class MapExportView(APIView):
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer, MarkdownRenderer]
+    content_negotiation_class = ExportNegotiation
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(export.FORMATS), description="Default json.")
+        ],
+        responses={
+            (200, "application/json"): MapExportSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="One row per note and linked evidence item."
+            ),
+            (200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR),
+            (400, "application/json"): ErrorSerializer,
+            (404, "application/json"): ErrorSerializer,
+        },
+        tags=["maps"],
+    )
+    def get(self, request, map_id):
+        fmt = request.query_params.get("format") or "json"
+        if fmt not in export.FORMATS:
+            raise serializers.ValidationError(
+                {"format": f"Choose one of: {', '.join(export.FORMATS)}."}
+            )
+        empathy_map = map_for_user(user=request.user, map_id=map_id)
+        data = export.map_export(empathy_map=empathy_map)
+        if fmt == "json":
+            return Response(data)
+        body = export.export_csv(data) if fmt == "csv" else export.export_markdown(data)
+        filename = f"{slugify(empathy_map.title) or 'map'}-{empathy_map.pk}.{fmt}"
+        return Response(body, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    def handle_exception(self, exc):
+        # Errors are JSON whatever format was asked for.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)

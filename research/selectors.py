@@ -1,11 +1,20 @@
 """Reads of the evidence library, always scoped to the caller's workspaces."""
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from maps.models import Membership, Role
-from maps.selectors import iso, require_role
+from maps.models import Membership, Note, ReviewState, Role
+from maps.selectors import iso, note_for_user, note_payload, require_role, username
+from research import status as evidence_status
 from research.models import Evidence, EvidenceLink, Segment, Source
+from research.ranking import rank_evidence
+from research.search import any_word_matches, crude_stem, on_postgresql, search_evidence, words
+from research.status import LinkFact, compute_status, is_fresh
 
 
 def member_workspace_ids(user) -> QuerySet:
@@ -47,10 +56,8 @@ def source_for_user(*, user, source_id: int, role: Role | str = Role.VIEWER) -> 
 
 
 def evidence_search(queryset: QuerySet[Evidence], q: str) -> QuerySet[Evidence]:
-    """Every word must match. Replaced by full-text search in research/search.py when present."""
-    for word in q.split():
-        queryset = queryset.filter(text__icontains=word)
-    return queryset
+    """Every word must match (full-text on PostgreSQL, most relevant first); see research/search."""
+    return search_evidence(queryset, q)
 
 
 def evidence_for_user_list(
@@ -143,3 +150,185 @@ def link_for_user(*, user, link_id: int, role: Role | str = Role.VIEWER) -> Evid
 
 def links_for_note_all() -> QuerySet[EvidenceLink]:
     return EvidenceLink.objects.select_related("note", "note__map", "evidence")
+
+
+def note_link_facts(*, map_id: int) -> dict[int, list[dict]]:
+    """For each live note of the map, its links' id, stance and effective segment, in one query.
+
+    The board uses it to filter notes by segment and keeps it current from link events.
+    """
+    rows = (
+        EvidenceLink.objects.filter(note__map_id=map_id, note__deleted_at__isnull=True)
+        .select_related("evidence__segment", "evidence__source__segment")
+        .order_by("id")
+    )
+    facts: dict[int, list[dict]] = {}
+    for link in rows:
+        segment = effective_segment(link.evidence)
+        facts.setdefault(link.note_id, []).append(
+            {
+                "id": link.pk,
+                "stance": link.stance,
+                "segment": segment.pk if segment else None,
+                "segment_name": segment.name if segment else None,
+            }
+        )
+    return facts
+
+
+def links_for_evidence(*, evidence_id: int) -> QuerySet[EvidenceLink]:
+    """The live notes an evidence item supports or contradicts, with their maps."""
+    return (
+        EvidenceLink.objects.filter(evidence_id=evidence_id, note__deleted_at__isnull=True)
+        .select_related("note", "note__map", "created_by")
+        .order_by("note__map__title", "note__section", "note__position")
+    )
+
+
+# Suggestions ----------------------------------------------------------------------------------
+
+SUGGESTION_LIMIT = 20
+# Past this many unlinked items, only those sharing a word with the note are ranked.
+SUGGESTION_CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class SuggestedEvidence:
+    evidence: Evidence
+    score: float
+    matched: list[str]
+
+
+def suggestion_candidates(*, note) -> QuerySet[Evidence]:
+    """The workspace's evidence not yet linked to the note."""
+    linked = EvidenceLink.objects.filter(note_id=note.pk).values("evidence_id")
+    return Evidence.objects.filter(workspace_id=note.map.workspace_id).exclude(pk__in=linked)
+
+
+def note_suggestions(
+    *, user, note_id: int, limit: int = SUGGESTION_LIMIT
+) -> list[SuggestedEvidence]:
+    """Unlinked evidence of the note's workspace, most relevant to its text first (any member)."""
+    note = note_for_user(user=user, note_id=note_id)
+    candidates = suggestion_candidates(note=note)
+    if candidates.count() > SUGGESTION_CANDIDATES:
+        candidates = prefilter_candidates(candidates, note.text)[:SUGGESTION_CANDIDATES]
+    ranked = rank_evidence(note.text, candidates.values_list("id", "text"), limit=limit)
+    found = evidence_base().in_bulk([suggestion.evidence_id for suggestion in ranked])
+    return [
+        SuggestedEvidence(found[item.evidence_id], item.score, item.matched)
+        for item in ranked
+        if item.evidence_id in found
+    ]
+
+
+def prefilter_candidates(candidates: QuerySet[Evidence], text: str) -> QuerySet[Evidence]:
+    """Evidence sharing a word with `text`: full-text on PostgreSQL, a crude stem elsewhere."""
+    if on_postgresql():
+        return any_word_matches(candidates, text)
+    stems = {crude_stem(word) for word in words(text) if len(word) > 2}
+    if not stems:
+        return candidates
+    return candidates.filter(reduce(or_, (Q(text__icontains=stem) for stem in stems)))
+
+
+# Research requests ----------------------------------------------------------------------------
+
+REQUESTS_LIMIT = 500
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    ALL = "all", "All"
+
+
+def research_requests_for_user(
+    *,
+    user,
+    workspace_slug: str | None = None,
+    assignee: str = "",
+    state: str = RequestState.OPEN,
+) -> list[dict]:
+    """Notes a lead marked `needs_research`, in the caller's workspaces, soonest due first.
+
+    A request is answered, and leaves the open queue, once fresh evidence (supporting or
+    contradicting) is linked to the note after the request was made; a new review ends it too,
+    since the note is then no longer `needs_research`. `assignee` is a username, `me`, or
+    `none` for requests nobody has taken. Three queries, whatever the number of requests.
+    """
+    notes = Note.objects.filter(
+        map__workspace_id__in=member_workspace_ids(user),
+        map__archived=False,
+        review_state=ReviewState.NEEDS_RESEARCH,
+        deleted_at__isnull=True,
+    )
+    if workspace_slug:
+        notes = notes.filter(map__workspace__slug=workspace_slug)
+    if assignee == "me":
+        notes = notes.filter(research_assignee_id=user.pk)
+    elif assignee == "none":
+        notes = notes.filter(research_assignee__isnull=True)
+    elif assignee:
+        notes = notes.filter(research_assignee__username=assignee)
+    notes = notes.select_related(
+        "map", "map__workspace", "author", "reviewed_by", "research_assignee"
+    ).order_by(F("research_due").asc(nulls_last=True), "reviewed_at", "id")[:REQUESTS_LIMIT]
+    notes = list(notes)
+
+    facts: dict[int, list[tuple[LinkFact, object]]] = {}
+    rows = EvidenceLink.objects.filter(note_id__in=[note.pk for note in notes]).values_list(
+        "note_id",
+        "stance",
+        "created_at",
+        "evidence__collected_on",
+        "evidence__source__kind",
+        "evidence__segment_id",
+        "evidence__source__segment_id",
+    )
+    for note_id, stance, created_at, collected_on, kind, segment_id, source_segment_id in rows:
+        fact = LinkFact(stance, collected_on, kind, segment_id or source_segment_id)
+        facts.setdefault(note_id, []).append((fact, created_at))
+
+    day = evidence_status.today()
+    requests = []
+    for note in notes:
+        empathy_map = note.map
+        shelf_life = empathy_map.shelf_life or {}
+        note_facts = facts.get(note.pk, [])
+        answered = any(
+            (note.reviewed_at is None or linked_at > note.reviewed_at)
+            and is_fresh(
+                fact.collected_on,
+                fact.source_kind,
+                today=day,
+                freshness_days=empathy_map.freshness_days,
+                shelf_life=shelf_life,
+            )
+            for fact, linked_at in note_facts
+        )
+        if (state == RequestState.OPEN and answered) or (
+            state == RequestState.ANSWERED and not answered
+        ):
+            continue
+        status = compute_status(
+            [fact for fact, _ in note_facts],
+            today=day,
+            freshness_days=empathy_map.freshness_days,
+            shelf_life=shelf_life,
+        )
+        requests.append(
+            {
+                "note": note_payload(note, status),
+                "map": {"id": empathy_map.pk, "title": empathy_map.title},
+                "workspace": empathy_map.workspace.slug,
+                "requested_by": username(note.reviewed_by),
+                "requested_at": iso(note.reviewed_at),
+                "comment": note.review_comment,
+                "assignee": username(note.research_assignee),
+                "due": iso(note.research_due),
+                "overdue": bool(note.research_due and note.research_due < day and not answered),
+                "answered": answered,
+            }
+        )
+    return requests

@@ -1,14 +1,19 @@
 """Writes to the evidence library. Links change a note's status, so they are map events."""
 
+import hashlib
+import re
+from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from maps.events import lock_map, record_event
-from maps.models import EventKind, Role
+from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
+from research.importers import FORMATS, ImportFormatError, ParsedFile, ParsedItem, parse_import
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
 from research.selectors import (
     evidence_for_user,
@@ -154,3 +159,280 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
             payload={"link": payload_link, "note": note_data(link.note_id)},
             op_id=op_id,
         )
+
+
+# Imports ----------------------------------------------------------------------------------------
+
+# Kinds whose items carry a natural key (a ticket id; a period, metric and segment), so that an
+# item already imported from an earlier, overlapping export is recognised in a new file too.
+# Transcript keys (a cue, a turn) only mean something within their own file.
+WORKSPACE_WIDE_KEYS = {SourceKind.SUPPORT_TICKET, SourceKind.USAGE_DATA}
+MAX_REPORTED_ERRORS = 100
+KEY_CHUNK = 500
+INSERT_BATCH = 1000
+TEXT_LIMIT = 10000
+WEB_URL = re.compile(r"https?://\S+$", re.IGNORECASE)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped: int = 0
+    # Problems with single rows that did not stop the import: {"line", "detail"}.
+    errors: list[dict] = field(default_factory=list)
+    source: int | None = None
+    source_title: str = ""
+
+    def problem(self, line: int | None, detail: str) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "detail": detail})
+
+
+class ImportRejected(ValidationError):
+    """A file that cannot be imported at all. Nothing of it was saved."""
+
+    status_code = 400
+    error_code = "invalid_file"
+
+    def __init__(self, detail: str, *, line: int | None = None):
+        self.detail = detail  # names the line itself when there is one
+        self.line = line
+        super().__init__({"file": detail})
+
+
+class ImportTooLarge(ImportRejected):
+    status_code = 413
+    error_code = "too_large"
+
+    def __init__(self, *, size: int, limit: int):
+        self.limit = limit
+        super().__init__(
+            f"The file is {size:,} bytes; imports may be at most {limit:,} bytes. "
+            "Split it into smaller files."
+        )
+
+
+def import_limit() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+def import_file(
+    *,
+    actor,
+    workspace_slug: str,
+    file,
+    format: str,  # noqa: A002 - the form and API field's name
+    collected_on: date | None = None,
+    segment: str | None = None,
+    interviewer: str | None = None,
+) -> ImportReport:
+    """`evidence_import` for an uploaded file, refused for its size before it is read."""
+    workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    limit = import_limit()
+    if file.size is not None and file.size > limit:
+        raise ImportTooLarge(size=file.size, limit=limit)
+    data = file.read(limit + 1)
+    return evidence_import(
+        actor=actor,
+        workspace_slug=workspace_slug,
+        fmt=format,
+        data=data,
+        filename=getattr(file, "name", "") or "",
+        collected_on=collected_on,
+        segment_name=segment or "",
+        interviewer=interviewer or "",
+    )
+
+
+def evidence_import(
+    *,
+    actor,
+    workspace_slug: str,
+    fmt: str,
+    data: bytes,
+    filename: str = "",
+    collected_on: date | None = None,
+    segment_name: str = "",
+    interviewer: str = "",
+) -> ImportReport:
+    """Import a support export, a transcript or usage data as evidence (researcher).
+
+    All or nothing: a malformed file raises ImportRejected naming the line, and saves nothing.
+    Idempotent: the file's source is keyed by its sha256 and each item by its external key
+    (a ticket id, a cue, a row; or a hash of its text), so importing a file again creates
+    nothing and counts every item as skipped.
+    """
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    if fmt not in FORMATS:
+        raise ValidationError({"format": f"Choose one of: {', '.join(FORMATS)}."})
+    limit = import_limit()
+    if len(data) > limit:
+        raise ImportTooLarge(size=len(data), limit=limit)
+    segment_name = _clean_text(segment_name, "segment", limit=120)
+    interviewer = _clean_text(interviewer, "interviewer", limit=120)
+    day = today()
+    try:
+        parsed = parse_import(
+            fmt,
+            data,
+            filename=filename,
+            collected_on=collected_on,
+            interviewer=interviewer,
+            today=day,
+        )
+    except ImportFormatError as error:
+        raise ImportRejected(str(error.detail), line=error.line) from None
+    report = ImportReport()
+    with transaction.atomic():
+        # One import at a time per workspace, so that two uploads of one file cannot both
+        # find it new.
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        source = Source.objects.filter(
+            workspace=workspace, kind=parsed.source_kind, import_key=parsed.source_key
+        ).first()
+        items = _new_items(workspace, source, parsed, report)
+        if source is None and items:
+            source = Source.objects.create(
+                workspace=workspace,
+                kind=parsed.source_kind,
+                title=_truncate(parsed.source_title or filename or "Import", 300),
+                collected_on=parsed.source_collected_on or collected_on,
+                segment=_segments(workspace, [segment_name])[segment_name]
+                if segment_name
+                else None,
+                import_key=parsed.source_key,
+                created_by=actor,
+            )
+        if items:
+            names = [segment_name] if segment_name else [item.segment for item, _ in items]
+            segments = _segments(workspace, names)
+            Evidence.objects.bulk_create(
+                [
+                    _evidence(
+                        workspace=workspace,
+                        source=source,
+                        item=item,
+                        key=key,
+                        segment=segments.get(segment_name or _segment_name(item.segment)),
+                        collected_on=item.collected_on
+                        or parsed.source_collected_on
+                        or collected_on
+                        or day,
+                        actor=actor,
+                        report=report,
+                    )
+                    for item, key in items
+                ],
+                batch_size=INSERT_BATCH,
+            )
+    report.created = len(items)
+    if source is not None:
+        report.source = source.pk
+        report.source_title = source.title
+    return report
+
+
+def _truncate(value, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _segment_name(name) -> str:
+    return _truncate(name, 120)
+
+
+def _item_key(item: ParsedItem) -> str:
+    key = (item.external_key or "").strip()
+    if not key:
+        key = "sha256:" + hashlib.sha256(item.text.strip().encode()).hexdigest()
+    elif len(key) > 200:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def _new_items(
+    workspace, source: Source | None, parsed: ParsedFile, report: ImportReport
+) -> list[tuple[ParsedItem, str]]:
+    """The file's items not yet in the library, each with its key; the rest counted as skipped."""
+    keyed: list[tuple[ParsedItem, str]] = []
+    first_line: dict[str, int | None] = {}
+    for item in parsed.items:
+        if not (item.text or "").strip():
+            report.problem(item.line, "No text; skipped.")
+            continue
+        key = _item_key(item)
+        if key in first_line:
+            report.skipped += 1
+            report.problem(item.line, f"Repeats line {first_line[key]}; skipped.")
+            continue
+        first_line[key] = item.line
+        keyed.append((item, key))
+    existing = _existing_keys(workspace, source, parsed.source_kind, list(first_line))
+    new = [(item, key) for item, key in keyed if key not in existing]
+    report.skipped += len(keyed) - len(new)
+    return new
+
+
+def _existing_keys(workspace, source: Source | None, kind: str, keys: list[str]) -> set[str]:
+    if kind in WORKSPACE_WIDE_KEYS:
+        sources = list(
+            Source.objects.filter(workspace=workspace, kind=kind).values_list("pk", flat=True)
+        )
+    else:
+        sources = [source.pk] if source is not None else []
+    if not sources:
+        return set()
+    # Shaped to use the (source, external_key) unique index, which skips empty keys.
+    scope = Evidence.objects.filter(source_id__in=sources).exclude(external_key="")
+    found: set[str] = set()
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        keys_found = scope.filter(external_key__in=chunk).order_by().values_list("external_key")
+        found.update(key for (key,) in keys_found)
+    return found
+
+
+def _segments(workspace, names) -> dict[str, Segment]:
+    """The workspace's segments by name, creating those the import names for the first time."""
+    wanted = {_segment_name(name) for name in names} - {""}
+    if not wanted:
+        return {}
+    found = {
+        segment.name: segment
+        for segment in Segment.objects.filter(workspace=workspace, name__in=wanted)
+    }
+    missing = [Segment(workspace=workspace, name=name) for name in sorted(wanted - set(found))]
+    if missing:
+        # A segment made meanwhile by hand is fine: ignore the conflict and read them all back.
+        Segment.objects.bulk_create(missing, ignore_conflicts=True)
+        found = {
+            segment.name: segment
+            for segment in Segment.objects.filter(workspace=workspace, name__in=wanted)
+        }
+    return found
+
+
+def _evidence(
+    *, workspace, source, item: ParsedItem, key, segment, collected_on, actor, report
+) -> Evidence:
+    text = item.text.strip()
+    if len(text) > TEXT_LIMIT:
+        report.problem(item.line, f"Text longer than {TEXT_LIMIT} characters; cut short.")
+        text = text[:TEXT_LIMIT]
+    url = _truncate(item.url, 500)
+    # The parser keeps only http(s) addresses; this is the cheap guard that a link in a page
+    # can never be `javascript:`.
+    if url and not WEB_URL.match(url):
+        report.problem(item.line, f"Not an http(s) address, left out: {url[:80]}")
+        url = ""
+    return Evidence(
+        workspace=workspace,
+        source=source,
+        text=text,
+        collected_on=collected_on,
+        segment=segment,
+        participant=_truncate(item.participant, 120),
+        locator=_truncate(item.locator, 120),
+        url=url,
+        external_key=key,
+        created_by=actor,
+    )

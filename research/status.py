@@ -120,3 +120,64 @@ def statuses_for_notes(empathy_map, note_ids: Iterable[int] | None = None) -> di
         )
         for note_id, note_links in facts.items()
     }
+
+
+def is_fresh(
+    collected_on: date,
+    kind: str,
+    *,
+    today: date,
+    freshness_days: int,
+    shelf_life: Mapping[str, int] | None = None,
+) -> bool:
+    days = shelf_days(kind, freshness_days=freshness_days, shelf_life=shelf_life or {})
+    return collected_on + timedelta(days=days) >= today
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Section by segment: how many live notes have supporting evidence from each segment."""
+
+    segments: list[dict]  # every segment of the workspace, by name: {"id", "name"}
+    by_section: dict[str, dict[str, int]]  # section -> segment name -> notes
+    unsegmented: dict[str, int]  # section -> notes with support that names no segment
+
+
+def segment_coverage(empathy_map, notes: Iterable[tuple[int, str]]) -> Coverage:
+    """Coverage of the map's sections by the workspace's segments, in two queries.
+
+    `notes` are the (id, section) pairs to count, usually the live notes. Any supporting link
+    counts, fresh or not (the status already says which are stale); a note counts once per
+    segment however many of its links come from it.
+    """
+    from research.models import EvidenceLink, Segment, Stance
+
+    notes = list(notes)
+    section_of = dict(notes)
+    segments = list(
+        Segment.objects.filter(workspace_id=empathy_map.workspace_id)
+        .order_by("name")
+        .values("id", "name")
+    )
+    name_of = {segment["id"]: segment["name"] for segment in segments}
+    sections = list(dict.fromkeys([*empathy_map.sections, *section_of.values()]))
+    by_section = {section: dict.fromkeys(name_of.values(), 0) for section in sections}
+    unsegmented = dict.fromkeys(sections, 0)
+
+    rows = (
+        EvidenceLink.objects.filter(note__map_id=empathy_map.pk, stance=Stance.SUPPORTS)
+        .values_list("note_id", "evidence__segment_id", "evidence__source__segment_id")
+        .distinct()
+    )
+    seen: set[tuple[int, int | None]] = set()
+    for note_id, segment_id, source_segment_id in rows:
+        segment = segment_id or source_segment_id
+        if note_id not in section_of or (note_id, segment) in seen:
+            continue
+        seen.add((note_id, segment))
+        section = section_of[note_id]
+        if segment in name_of:
+            by_section[section][name_of[segment]] += 1
+        else:
+            unsegmented[section] += 1
+    return Coverage(segments=segments, by_section=by_section, unsegmented=unsegmented)

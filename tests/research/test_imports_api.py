@@ -1,0 +1,335 @@
+"""POST /api/v1/workspaces/{slug}/imports/: atomic, idempotent, bounded imports."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from research.models import Evidence, Segment, Source
+
+pytestmark = pytest.mark.django_db
+
+FILES = Path(__file__).resolve().parent.parent / "data" / "imports"
+
+SUPPORT_CSV = (
+    "Ticket ID,Created At,Subject,Description,Plan,Channel,URL\n"
+    "4311,2026-03-02T09:14:00Z,Receipt scan wrong total,"
+    '"Took a photo of a $48.20 lunch receipt and it saved $4,820.",Starter,email,'
+    "https://help.example.com/t/4311\n"
+    '4312,2026-03-03 16:40,Bank feed disconnected,"Chase keeps asking me to reconnect.\n'
+    'Every few days.",Pro,chat,\n'
+    "4313,2026-03-05,Export for my accountant,"
+    "Where is the CSV export? My accountant needs it by Friday.,Starter,email,"
+    "javascript:alert(1)\n"
+)
+
+TRANSCRIPT_VTT = """\
+WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Interviewer>How do you keep track of receipts today?
+
+00:00:04.500 --> 00:00:11.000
+<v Maria Lopez>Honestly? A shoebox. I photograph them on Sunday night and hope for the best.
+
+00:00:11.500 --> 00:00:14.000
+<v Interviewer>What happens at tax time?
+
+00:00:14.500 --> 00:00:22.000
+<v Maria Lopez>Panic. My accountant sends me a list of what is missing and I dig through the box.
+"""
+
+TRANSCRIPT_TXT = """\
+Interview with Dev, finance lead
+Facilitator: Walk me through your month end.
+Dev: I export everything to a spreadsheet first, because I do not trust the categories.
+Then I fix them by hand.
+Facilitator: How long does that take?
+Dev: Two evenings, at least.
+"""
+
+USAGE_CSV = """\
+period,metric,value,segment
+2026-02,weekly active users,1234,Starter
+2026-02,receipts scanned per user,12.5,Pro
+2026-Q1,exports to CSV,87,Starter
+"""
+
+
+def upload(api, user, content, fmt, *, slug="acme", name="file.csv", **fields):
+    data = content.encode() if isinstance(content, str) else content
+    file = io.BytesIO(data)
+    file.name = name
+    return api(user).post(
+        f"/api/v1/workspaces/{slug}/imports/",
+        {"file": file, "format": fmt, **fields},
+        format="multipart",
+    )
+
+
+def test_a_researcher_imports_a_support_export(api, rita):
+    response = upload(api, rita, SUPPORT_CSV, "support_csv", name="zendesk-2026-03.csv")
+    assert response.status_code == 201, response.data
+    assert response.data["created"] == 3
+    assert response.data["skipped"] == 0
+    source = Source.objects.get(pk=response.data["source"])
+    assert source.kind == "support_ticket"
+    assert len(source.import_key) == 64
+    tickets = {item.external_key: item for item in Evidence.objects.filter(source=source)}
+    assert set(tickets) == {"4311", "4312", "4313"}
+    first = tickets["4311"]
+    assert first.text.startswith("Receipt scan wrong total")
+    assert "$4,820" in first.text
+    assert first.collected_on.isoformat() == "2026-03-02"
+    assert first.segment.name == "Starter"
+    assert first.url == "https://help.example.com/t/4311"
+    assert tickets["4313"].url == ""
+    assert set(Segment.objects.values_list("name", flat=True)) == {"Starter", "Pro"}
+
+
+def test_it_imports_a_vtt_transcript_without_the_interviewer(api, rita):
+    response = upload(
+        api, rita, TRANSCRIPT_VTT, "transcript", name="maria-2026-02-11.vtt", segment="Freelancers"
+    )
+    assert response.status_code == 201, response.data
+    assert response.data["created"] == 2
+    items = list(Evidence.objects.order_by("locator"))
+    assert [item.participant for item in items] == ["Maria Lopez", "Maria Lopez"]
+    assert items[0].locator == "00:00:04.500"
+    assert items[0].collected_on.isoformat() == "2026-02-11"
+    assert all(item.segment.name == "Freelancers" for item in items)
+    source = items[0].source
+    assert source.kind == "interview"
+    assert source.segment.name == "Freelancers"
+
+
+def test_a_text_transcript_names_turns_by_line_and_takes_the_given_date(api, rita):
+    response = upload(
+        api, rita, TRANSCRIPT_TXT, "transcript", name="dev.txt", collected_on="2026-01-20"
+    )
+    assert response.status_code == 201, response.data
+    items = list(Evidence.objects.order_by("id"))
+    assert [(item.participant, item.locator) for item in items] == [
+        ("Dev", "line 3"),
+        ("Dev", "line 6"),
+    ]
+    assert "fix them by hand" in items[0].text
+    assert {item.collected_on.isoformat() for item in items} == {"2026-01-20"}
+
+
+def test_the_interviewer_field_names_who_asked(api, rita):
+    transcript = "Sam: What slows you down?\nAna: Matching payments to invoices.\n"
+    response = upload(api, rita, transcript, "transcript", name="ana.txt", interviewer="Sam")
+    assert response.status_code == 201, response.data
+    assert list(Evidence.objects.values_list("participant", flat=True)) == ["Ana"]
+
+
+def test_it_imports_usage_data_as_sentences(api, rita):
+    response = upload(api, rita, USAGE_CSV, "usage_csv", name="usage.csv")
+    assert response.status_code == 201, response.data
+    assert response.data["created"] == 3
+    item = Evidence.objects.get(text__contains="weekly active users")
+    assert "1,234" in item.text
+    assert item.collected_on.isoformat() == "2026-02-28"
+    assert item.source.kind == "usage_data"
+    quarter = Evidence.objects.get(text__contains="exports to CSV")
+    assert quarter.collected_on.isoformat() == "2026-03-31"
+
+
+def test_importing_the_same_file_again_creates_nothing(api, rita):
+    first = upload(api, rita, SUPPORT_CSV, "support_csv")
+    again = upload(api, rita, SUPPORT_CSV, "support_csv")
+    assert again.status_code == 201
+    assert (again.data["created"], again.data["skipped"]) == (0, 3)
+    assert again.data["source"] == first.data["source"]
+    assert Evidence.objects.count() == 3
+    assert Source.objects.count() == 1
+
+
+def test_a_later_export_skips_the_tickets_already_imported(api, rita):
+    upload(api, rita, SUPPORT_CSV, "support_csv")
+    later = SUPPORT_CSV + "4314,2026-03-09,Mileage,Can it log my trips from GPS?,Pro,email,\n"
+    response = upload(api, rita, later, "support_csv", name="zendesk-later.csv")
+    assert (response.data["created"], response.data["skipped"]) == (1, 3)
+    assert Evidence.objects.count() == 4
+
+
+def test_the_same_transcript_twice_is_skipped_but_another_interview_is_not(api, rita):
+    upload(api, rita, TRANSCRIPT_TXT, "transcript", name="dev.txt")
+    again = upload(api, rita, TRANSCRIPT_TXT, "transcript", name="dev.txt")
+    assert (again.data["created"], again.data["skipped"]) == (0, 2)
+    other = upload(api, rita, TRANSCRIPT_TXT + "Dev: One more thing.\n", "transcript")
+    assert other.data["created"] == 3
+
+
+def test_a_malformed_file_changes_nothing_and_names_the_line(api, rita):
+    broken = SUPPORT_CSV + "4315,03/04/2026,Ambiguous date,Which month is this?,Pro,email,\n"
+    response = upload(api, rita, broken, "support_csv")
+    assert response.status_code == 400
+    assert response.data["line"] == 6  # the quoted newline in ticket 4312 takes a line
+    assert response.data["detail"].startswith("line 6:")
+    assert "03/04/2026" in response.data["detail"]
+    assert Evidence.objects.count() == 0
+    assert Source.objects.count() == 0
+    assert Segment.objects.count() == 0
+
+
+def test_a_file_without_the_needed_columns_is_refused_at_the_header(api, rita):
+    response = upload(api, rita, "name,email\nAna,ana@example.com\n", "support_csv")
+    assert response.status_code == 400
+    assert response.data["line"] == 1
+    assert "missing column" in response.data["detail"]
+
+
+def test_a_binary_file_is_refused(api, rita):
+    response = upload(api, rita, b"PK\x03\x04\x00\x00binary", "usage_csv", name="usage.xlsx")
+    assert response.status_code == 400
+    assert "spreadsheet" in response.data["detail"]
+
+
+def test_a_file_over_the_limit_gets_413(api, rita, settings):
+    settings.IMPORT_MAX_BYTES = 200
+    response = upload(api, rita, SUPPORT_CSV, "support_csv")
+    assert response.status_code == 413
+    assert response.data["code"] == "too_large"
+    assert response.data["limit"] == 200
+    assert Evidence.objects.count() == 0
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(api, rita, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    response = upload(api, rita, "x" * 200_000, "support_csv")
+    assert response.status_code == 413
+
+
+def test_a_file_at_the_limit_is_accepted(api, rita, settings):
+    settings.IMPORT_MAX_BYTES = len(USAGE_CSV.encode())
+    assert upload(api, rita, USAGE_CSV, "usage_csv").status_code == 201
+
+
+def test_an_unknown_format_is_a_field_error(api, rita):
+    response = upload(api, rita, SUPPORT_CSV, "xlsx")
+    assert response.status_code == 400
+    assert "format" in response.data
+
+
+def test_editors_may_not_import(api, bob):
+    assert upload(api, bob, SUPPORT_CSV, "support_csv").status_code == 403
+    assert Evidence.objects.count() == 0
+
+
+def test_outsiders_get_404_even_for_huge_files(api, mallory, settings, workspace):
+    settings.IMPORT_MAX_BYTES = 10
+    assert upload(api, mallory, SUPPORT_CSV, "support_csv").status_code == 404
+
+
+def test_imports_are_not_map_events(api, rita, empathy_map):
+    upload(api, rita, SUPPORT_CSV, "support_csv")
+    empathy_map.refresh_from_db()
+    assert empathy_map.seq == 0
+
+
+def test_the_command_imports_through_the_same_service(rita, tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text(SUPPORT_CSV)
+    out = io.StringIO()
+    call_command(
+        "import_evidence", str(path), workspace="acme", fmt="support_csv", user="rita", stdout=out
+    )
+    assert "created 3, skipped 0" in out.getvalue()
+    out = io.StringIO()
+    call_command(
+        "import_evidence", str(path), workspace="acme", fmt="support_csv", user="rita", stdout=out
+    )
+    assert "created 0, skipped 3" in out.getvalue()
+
+
+def test_the_command_reports_the_bad_line_and_fails(rita, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text("period,metric,value\n2026-02,active users,lots\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_evidence",
+            str(path),
+            workspace="acme",
+            fmt="usage_csv",
+            user="rita",
+            stderr=err,
+        )
+    assert f"{path}:2: line 2:" in err.getvalue()
+    assert Evidence.objects.count() == 0
+
+
+# The parser engineer's realistic files, end to end through the API ----------------------------
+
+
+def upload_file(api, user, name, fmt, **fields):
+    return upload(api, user, (FILES / name).read_bytes(), fmt, name=name, **fields)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "kind", "created"),
+    [
+        ("support_export.csv", "support_csv", "support_ticket", 15),
+        ("support_semicolon.csv", "support_csv", "support_ticket", 3),
+        ("support_tab.tsv", "support_csv", "support_ticket", 2),
+        ("support_minimal.csv", "support_csv", "support_ticket", 2),
+        ("2026-03-04-maria.srt", "transcript", "interview", 3),
+        ("2026-09-14-interview-dana.vtt", "transcript", "interview", 4),
+        ("workshop-northwind-finance.txt", "transcript", "interview", 3),
+        ("usage_metrics.csv", "usage_csv", "usage_data", 7),
+    ],
+)
+def test_every_realistic_file_imports_once(api, rita, name, fmt, kind, created):
+    response = upload_file(api, rita, name, fmt)
+    assert response.status_code == 201, response.data
+    assert (response.data["created"], response.data["skipped"]) == (created, 0)
+    assert set(Evidence.objects.values_list("source__kind", flat=True)) == {kind}
+    again = upload_file(api, rita, name, fmt)
+    assert (again.data["created"], again.data["skipped"]) == (0, created)
+    assert Evidence.objects.count() == created
+
+
+def test_the_support_export_keeps_segments_dates_and_safe_links(api, rita):
+    upload_file(api, rita, "support_export.csv", "support_csv")
+    assert set(Segment.objects.values_list("name", flat=True)) == {
+        "Self-serve",
+        "Enterprise",
+        "Team",
+    }
+    ticket = Evidence.objects.get(external_key="4104")
+    assert ticket.text.startswith("=HYPERLINK(")
+    assert ticket.url == ""
+    assert ticket.collected_on.isoformat() == "2026-03-03"
+    assert Evidence.objects.get(external_key="4102").collected_on.isoformat() == "2026-03-02"
+
+
+def test_the_transcript_date_comes_from_the_file_name(api, rita):
+    upload_file(api, rita, "2026-09-14-interview-dana.vtt", "transcript")
+    assert set(Evidence.objects.values_list("collected_on", flat=True)) == {
+        date.fromisoformat("2026-09-14")
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "line"),
+    [
+        ("support_bad_date.csv", "support_csv", 7),
+        ("support_empty_text.csv", "support_csv", 3),
+        ("support_missing_columns.csv", "support_csv", 1),
+        ("usage_bad_period.csv", "usage_csv", 2),
+        ("usage_bad_value.csv", "usage_csv", 3),
+        ("interviewer_only.vtt", "transcript", None),
+    ],
+)
+def test_every_malformed_file_is_refused_whole(api, rita, name, fmt, line):
+    response = upload_file(api, rita, name, fmt)
+    assert response.status_code == 400, response.data
+    assert response.data["line"] == line
+    assert response.data["detail"]
+    if line is not None:
+        assert response.data["detail"].startswith(f"line {line}:")
+    assert (Evidence.objects.count(), Source.objects.count(), Segment.objects.count()) == (0, 0, 0)
