@@ -112,7 +112,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Timeouts, so that a hung Redis fails a broadcast instead of stalling the
+                # process; the read timeout stays above channels_redis' 5 s blocking pops.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 15}
+                ],
                 "capacity": env_int("CHANNEL_CAPACITY", 1000),
                 "expiry": 30,
                 "group_expiry": 3600,

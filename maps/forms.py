@@ -31,3 +31,17 @@ def add_service_errors(form: forms.Form, error) -> None:
     """Show a service's ValidationError on the form, on its field where the form has one."""
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+class MapSettingsForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    persona = forms.CharField(max_length=200, required=False, help_text="Who is this map about?")
+    description = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    freshness_days = forms.IntegerField(
+        min_value=1,
+        max_value=36500,
+        label="Evidence stays fresh for (days)",
+        help_text="Older evidence makes a note stale.",
+    )

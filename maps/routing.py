@@ -1,2 +1,7 @@
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from maps.consumers import MapConsumer
+
+websocket_urlpatterns = [
+    path("ws/maps/<int:map_id>/", MapConsumer.as_asgi()),
+]

@@ -9,4 +9,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
     path("w/<slug:slug>/members/", views.members, name="members"),
+    path("maps/<int:map_id>/", views.board, name="map-board"),
+    path("maps/<int:map_id>/review/", views.review, name="map-review"),
+    path("maps/<int:map_id>/settings/", views.map_settings, name="map-settings"),
 ]

@@ -1,4 +1,8 @@
-"""Pages: home (workspaces and maps), members, sign up. Thin: parse, call a service, render."""
+"""Pages: home (workspaces and maps), members, sign up, a map's board, review and settings.
+
+Thin: parse, call a selector or a service, render. The board's cards are drawn by
+static/js/board.js from the JSON state rendered into the page with `json_script`.
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,8 +15,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from maps import selectors, services
-from maps.forms import MapForm, MemberForm, RoleForm, WorkspaceForm, add_service_errors
-from maps.models import Role
+from maps.forms import (
+    MapForm,
+    MapSettingsForm,
+    MemberForm,
+    RoleForm,
+    WorkspaceForm,
+    add_service_errors,
+)
+from maps.models import SECTION_PROMPTS, ReviewState, Role, Section, Team
+from research import selectors as research_selectors
+from research.models import SourceKind
+from research.status import STATUSES
+
+STATUS_LABELS = {
+    "assumption": "Assumption",
+    "supported": "Supported",
+    "stale": "Stale",
+    "contested": "Contested",
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,3 +148,166 @@ def members(request, slug):
             "roles": Role.choices,
         },
     )
+
+
+def section_info(empathy_map) -> list[dict]:
+    return [
+        {"key": key, "label": Section(key).label, "prompt": SECTION_PROMPTS[key]}
+        for key in empathy_map.sections
+    ]
+
+
+def board_state(*, user, empathy_map) -> dict:
+    """Everything the board script needs to draw the map before its socket connects."""
+    role = Role(empathy_map.role)
+    return {
+        # The map (and its seq) is read before the notes: events after it replay harmlessly.
+        "map": selectors.map_payload(empathy_map),
+        "notes": selectors.map_notes(empathy_map=empathy_map),
+        "links": research_selectors.note_link_facts(map_id=empathy_map.pk),
+        "segments": [
+            {"id": segment.pk, "name": segment.name}
+            for segment in research_selectors.segments_for_user(
+                user=user, workspace_slug=empathy_map.workspace.slug
+            )
+        ],
+        "sections": section_info(empathy_map),
+        "teams": Team.choices,
+        "statuses": list(STATUS_LABELS.items()),
+        "review_states": ReviewState.choices,
+        "source_kinds": SourceKind.choices,
+        "me": {
+            "username": user.username,
+            "role": role.value,
+            "can_edit": role.includes(Role.EDITOR) and not empathy_map.archived,
+            "can_research": role.includes(Role.RESEARCHER) and not empathy_map.archived,
+            "can_review": role.includes(Role.LEAD),
+        },
+        "urls": {
+            "api": "/api/v1/",
+            "socket": f"/ws/maps/{empathy_map.pk}/",
+            "library": f"/w/{empathy_map.workspace.slug}/evidence/",
+        },
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def board(request, map_id):
+    empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+    return render(
+        request,
+        "maps/board.html",
+        {
+            "map": empathy_map,
+            "sections": section_info(empathy_map),
+            "board": board_state(user=request.user, empathy_map=empathy_map),
+            "is_lead": Role(empathy_map.role).includes(Role.LEAD),
+        },
+    )
+
+
+def labelled(note: dict, labels: dict) -> dict:
+    return {
+        **note,
+        "section_label": labels.get(note["section"], note["section"]),
+        "team_label": Team(note["team"]).label,
+        "review_label": ReviewState(note["review"]["state"]).label,
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def review(request, map_id):
+    empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+    summary = selectors.map_review(empathy_map=empathy_map)
+    labels = dict(Section.choices)
+    rows = [
+        {
+            "key": key,
+            "label": labels[key],
+            "cells": [(status, counts[status]) for status in STATUSES],
+            "total": sum(counts.values()),
+            "lacks_evidence": key in summary["sections_without_evidence"],
+        }
+        for key, counts in summary["by_section"].items()
+    ]
+    queue = summary.get("assumption_queue")
+    if queue is None:  # a summary without the queue: every note that needs evidence
+        notes = selectors.map_notes(empathy_map=empathy_map)
+        queue = [{"reason": n["status"], "note": n} for n in notes if n["status"] != "supported"]
+    by_reason: dict[str, list[dict]] = {
+        "assumption": [],
+        "contested": [],
+        "stale": [],
+        "narrow": [],
+    }
+    for entry in queue:
+        by_reason.setdefault(entry["reason"], []).append(labelled(entry["note"], labels))
+    segments = [segment["name"] for segment in summary.get("segments", [])]
+    coverage = summary.get("coverage") or {}
+    coverage_rows = [
+        {
+            "label": labels.get(key, key),
+            "cells": [counts.get(name, 0) for name in segments],
+            "unsegmented": summary.get("coverage_unsegmented", {}).get(key, 0),
+        }
+        for key, counts in coverage.items()
+    ]
+    return render(
+        request,
+        "maps/review.html",
+        {
+            "map": empathy_map,
+            "summary": summary,
+            "rows": rows,
+            "statuses": list(STATUS_LABELS.items()),
+            "status_totals": [(s, STATUS_LABELS[s], summary["counts"][s]) for s in STATUSES],
+            "assumptions": by_reason["assumption"],
+            "contested": by_reason["contested"],
+            "stale": by_reason["stale"],
+            "narrow": by_reason["narrow"],
+            "stale_soon": [labelled(note, labels) for note in summary.get("stale_soon", [])],
+            "segments": segments,
+            "coverage_rows": coverage_rows if segments else [],
+            "segments_without_evidence": summary.get("segments_without_evidence", []),
+            "by_team": sorted(
+                ((Team(team).label, count) for team, count in summary["by_team"].items()),
+                key=lambda item: -item[1],
+            ),
+            "empty_sections": [
+                labels[key] for key in summary["sections_without_evidence"] if key in labels
+            ],
+            "is_lead": Role(empathy_map.role).includes(Role.LEAD),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_settings(request, map_id):
+    """Rename, describe, archive or unarchive a map (lead)."""
+    empathy_map = selectors.map_for_user(user=request.user, map_id=map_id, role=Role.LEAD)
+    initial = {
+        "title": empathy_map.title,
+        "persona": empathy_map.persona,
+        "description": empathy_map.description,
+        "freshness_days": empathy_map.freshness_days,
+    }
+    form = MapSettingsForm(initial=initial)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") in ("archive", "unarchive"):
+                archived = request.POST["action"] == "archive"
+                services.map_update(actor=request.user, map_id=map_id, archived=archived)
+                verb = "archived" if archived else "restored from the archive"
+                messages.success(request, f"“{empathy_map.title}” {verb}.")
+                return redirect("home") if archived else redirect("map-board", map_id=map_id)
+            form = MapSettingsForm(request.POST)
+            if form.is_valid():
+                services.map_update(actor=request.user, map_id=map_id, **form.cleaned_data)
+                messages.success(request, "Map settings saved.")
+                return redirect("map-board", map_id=map_id)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render(request, "maps/settings.html", {"map": empathy_map, "form": form})

@@ -146,3 +146,26 @@ def test_the_queue_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         entries = queue(api, rita, assignee="me")
     assert len(entries) == 20
+
+
+def test_the_requests_page_lists_a_researchers_queue(client, alice, rita, empathy_map):
+    from maps import services
+
+    note = services.note_create(actor=alice, map_id=empathy_map.pk, section="says", text="Hm")
+    services.note_review(
+        actor=alice,
+        note_id=note["id"],
+        state="needs_research",
+        comment="Find two interviews",
+        assignee="rita",
+    )
+    client.force_login(rita)
+    page = client.get("/w/acme/requests/").content.decode()
+    assert "Find two interviews" in page
+    assert f"/maps/{empathy_map.pk}/#note-{note['id']}" in page
+    assert "1 request" in page
+
+
+def test_outsiders_get_404_on_the_requests_page(client, mallory, workspace):
+    client.force_login(mallory)
+    assert client.get("/w/acme/requests/").status_code == 404

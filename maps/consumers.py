@@ -1,0 +1,608 @@
+"""The live board: `/ws/maps/{id}/` (contract: websocket section).
+
+Correctness comes from the stored event log, never from the channel layer, which delivers at
+most once (channels_redis drops group messages for a full channel without a word). Each
+connection keeps `last_sent_seq` and sends events strictly in order: an event that arrives after
+a gap is preceded by the missing ones, read from the database, and duplicates are dropped. A
+periodic tick re-joins the groups (Redis may have restarted and forgotten them), beats presence,
+re-checks membership and catches up if the log moved on without this process hearing of it.
+
+Everything a connection sends after its welcome goes through one bounded outbox drained by one
+task, so events, acks and `resumed` leave in the order in which they were decided, and a slow
+connection never holds up another. A connection whose outbox overflows is sent `reload` and
+closed with 4408: its client reconnects, to any process, and resumes from its last seq.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
+from django.http import Http404
+
+from maps import selectors, services
+from maps.events import event_message, map_group, user_group
+from maps.models import Role
+from maps.presence import get_presence, heartbeat_seconds
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+# Reconnect and resume: this connection fell too far behind (its outbox overflowed).
+CLOSE_BEHIND = 4408
+# Reconnect later and resume: the database could not be read.
+CLOSE_UNAVAILABLE = 4503
+
+OP_ACTIONS = ("note.create", "note.update", "note.delete")
+OP_ID_MAX = 64
+CREATE_FIELDS = ("section", "text", "team", "color", "position")
+UPDATE_FIELDS = ("text", "team", "color", "section", "position")
+CURSOR_MAX_CHARS = 1000
+LAYER_RETRY_MAX_SECONDS = 5.0
+
+
+class OpRefused(Exception):
+    """An op (or a message) the server will not apply; nothing changed."""
+
+    def __init__(self, code: str, detail: str, *, field: str | None = None, current=None):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.current = current
+
+    def message(self, op_id) -> dict:
+        message = {"type": "error", "op_id": op_id, "code": self.code, "detail": self.detail}
+        if self.field:
+            message["field"] = self.field
+        if self.current is not None:
+            message["current"] = self.current
+        return message
+
+
+# Database work, run in Django's thread through database_sync_to_async -------------------------
+
+
+def first_error(error: ValidationError) -> tuple[str | None, str]:
+    if hasattr(error, "error_dict"):
+        field, messages = next(iter(error.message_dict.items()))
+        return (None if field == "__all__" else field), messages[0]
+    return None, error.messages[0]
+
+
+def ack_for(event) -> dict:
+    return {"type": "ack", "op_id": event.op_id, "seq": event.seq, "note": event.payload["note"]}
+
+
+def run_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> None:
+    """Apply one op through the same service functions as the HTTP API."""
+    if action == "note.create":
+        fields = {name: data[name] for name in CREATE_FIELDS if name in data}
+        for name in ("section", "text"):
+            if name not in fields:
+                raise ValidationError({name: "This field is required."})
+        services.note_create(actor=actor, map_id=map_id, op_id=op_id, **fields)
+        return
+    note_id = data.get("id")
+    if isinstance(note_id, bool) or not isinstance(note_id, int):
+        raise ValidationError({"id": "Give the note's id, a whole number."})
+    if selectors.note_for_user(user=actor, note_id=note_id).map_id != map_id:
+        raise Http404("This note is on another map.")
+    version = data.get("version")
+    if action == "note.update":
+        changes = {name: data[name] for name in UPDATE_FIELDS if name in data}
+        services.note_update(actor=actor, note_id=note_id, version=version, op_id=op_id, **changes)
+    else:
+        services.note_delete(actor=actor, note_id=note_id, version=version, op_id=op_id)
+
+
+def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict:
+    """The ack for an op, applying it unless it was applied before. Raises OpRefused."""
+    lookup = {"map_id": map_id, "actor": actor, "op_id": op_id}
+    try:
+        stored = selectors.event_for_op(**lookup)
+        if stored is None:
+            try:
+                run_op(actor=actor, map_id=map_id, op_id=op_id, action=action, data=data)
+            except Exception:
+                # A twin of this op (a retry through another connection or process) may have won
+                # the race and made ours fail (IntegrityError, conflict): answer as it was answered.
+                stored = selectors.event_for_op(**lookup)
+                if stored is None:
+                    raise
+            else:
+                stored = selectors.event_for_op(**lookup)
+        if stored is None:
+            raise RuntimeError(f"op {op_id} was applied but its event is missing")
+        return ack_for(stored)
+    except services.VersionConflict as conflict:
+        current = selectors.note_data(conflict.note_id)
+        raise OpRefused("conflict", str(conflict), current=current) from None
+    except ValidationError as error:
+        field, detail = first_error(error)
+        raise OpRefused("invalid", detail, field=field) from None
+    except PermissionDenied as error:
+        raise OpRefused("forbidden", str(error) or "Your role may not do this.") from None
+    except Http404 as error:
+        raise OpRefused("not_found", str(error) or "Not found.") from None
+
+
+def stored_events(empathy_map, since: int) -> list[dict]:
+    """One page of the map's event log after `since`, as websocket messages."""
+    return [
+        event_message(event)
+        for event in selectors.events_since(empathy_map=empathy_map, since=since)
+    ]
+
+
+# The consumer ----------------------------------------------------------------------------------
+
+
+class MapConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+        self.map_id: int | None = None
+        self.empathy_map = None
+        self.workspace_id: int | None = None
+        self.role: str | None = None
+        self.open = False  # welcomed, with its tasks running
+        self.closing = False
+        self.last_sent_seq = 0
+        self.outbox: asyncio.Queue | None = None
+        self.presence_queued = False
+        self.presence_sent: list[dict] | None = None
+        self.cursor_times: deque = deque(maxlen=0)
+        self.tasks: list[asyncio.Task] = []
+        self.tick_soon = asyncio.Event()
+
+    async def __call__(self, scope, receive, send):
+        """As AsyncConsumer.__call__, except that a failing channel layer (Redis restarting) does
+        not end the connection: receiving retries, and the tick re-joins the groups."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self.receive_from_layer], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            await self.stop_tasks()
+
+    async def dispatch(self, message):
+        # database_sync_to_async already closes stale connections around every query, so skip
+        # Channels' per-message hop to the database thread: cursor traffic stays off it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            logger.warning("Ignoring a message of type %r", message.get("type"))
+            return
+        await handler(message)
+
+    async def receive_from_layer(self):
+        delay = 0.2
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning("Channel layer receive failed (%r); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LAYER_RETRY_MAX_SECONDS)
+                self.tick_soon.set()
+
+    # Connecting and leaving --------------------------------------------------------------------
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
+        # Join before reading the map's seq, so that no event committed in between is missed.
+        await self.join_groups()
+        try:
+            empathy_map = await database_sync_to_async(selectors.map_for_user)(
+                user=user, map_id=self.map_id
+            )
+        except Http404:
+            await self.leave_groups()
+            await self.refuse(CLOSE_NOT_FOUND)
+            return
+        except DatabaseError as error:
+            logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
+            await self.leave_groups()
+            await self.refuse(CLOSE_UNAVAILABLE)
+            return
+        self.empathy_map = empathy_map
+        self.workspace_id = empathy_map.workspace_id
+        self.role = Role(empathy_map.role).value
+        self.last_sent_seq = empathy_map.seq
+        self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
+        self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
+        await self.accept()
+        await self.touch_presence()
+        users = await self.present_users()
+        self.presence_sent = users if users is not None else [self.user_info()]
+        await self.send_json(
+            {
+                "type": "welcome",
+                "seq": self.last_sent_seq,
+                "user": self.user_info(),
+                "presence": self.presence_sent,
+            }
+        )
+        self.open = True
+        self.tasks = [
+            asyncio.create_task(self.run_sender()),
+            asyncio.create_task(self.run_ticks()),
+        ]
+        await self.announce_presence()
+
+    async def refuse(self, code: int) -> None:
+        self.closing = True
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code):
+        self.closing = True
+        await self.stop_tasks()
+        if not self.open:
+            return
+        self.open = False
+        try:
+            await get_presence().leave(self.map_id, self.channel_name)
+        except Exception as error:
+            logger.warning("Could not remove a socket from presence: %r", error)
+        await self.announce_presence()
+        await self.leave_groups()
+
+    async def shut(self, code: int) -> None:
+        """Close from the server's side; `disconnect` cleans up when the close completes."""
+        if self.closing:
+            return
+        self.closing = True
+        self.drain_outbox()
+        with contextlib.suppress(Exception):
+            await self.close(code=code)
+
+    async def stop_tasks(self) -> None:
+        current = asyncio.current_task()
+        tasks = [task for task in self.tasks if task is not current]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks = []
+
+    def layer_groups(self) -> list[str]:
+        return [map_group(self.map_id), user_group(self.user.pk)]
+
+    async def join_groups(self) -> None:
+        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the groups
+        # after a Redis restart.
+        try:
+            for group in self.layer_groups():
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as error:
+            logger.warning("Could not join the channel layer groups (%r); will retry", error)
+
+    async def leave_groups(self) -> None:
+        try:
+            for group in self.layer_groups():
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception as error:
+            logger.warning("Could not leave the channel layer groups: %r", error)
+
+    # From the client ----------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.open or self.closing:
+            return
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self.refuse_message(None, "Send one JSON object per message.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type")
+        if kind == "op":
+            await self.receive_op(content)
+        elif kind == "resume":
+            await self.receive_resume(content)
+        elif kind == "cursor":
+            await self.receive_cursor(content)
+        else:
+            await self.refuse_message(
+                None, "Unknown message type; send op, resume or cursor.", field="type"
+            )
+
+    async def refuse_message(self, op_id, detail: str, *, field: str | None = None) -> None:
+        await self.enqueue("message", OpRefused("invalid", detail, field=field).message(op_id))
+
+    async def receive_resume(self, content) -> None:
+        since = content.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            await self.refuse_message(
+                None, "Give since, the last seq you have (0 for none).", field="since"
+            )
+            return
+        await self.enqueue("resume", since)
+
+    async def receive_op(self, content) -> None:
+        op_id = content.get("op_id")
+        echo = op_id if isinstance(op_id, str) else None
+        if not isinstance(op_id, str) or not 1 <= len(op_id) <= OP_ID_MAX:
+            detail = f"Give op_id, a string of 1 to {OP_ID_MAX} characters unique to this op."
+            await self.refuse_message(echo, detail, field="op_id")
+            return
+        action = content.get("action")
+        if action not in OP_ACTIONS:
+            await self.refuse_message(
+                op_id, f"Give action, one of {', '.join(OP_ACTIONS)}.", field="action"
+            )
+            return
+        data = content.get("data")
+        if not isinstance(data, dict):
+            await self.refuse_message(op_id, "Give data, an object.", field="data")
+            return
+        try:
+            ack = await database_sync_to_async(apply_op)(
+                actor=self.user, map_id=self.map_id, op_id=op_id, action=action, data=data
+            )
+        except OpRefused as refusal:
+            await self.enqueue("message", refusal.message(op_id))
+        except DatabaseError as error:
+            logger.warning("Database refused op %s on map %s: %r", op_id, self.map_id, error)
+            refusal = OpRefused("unavailable", "The database is unavailable; nothing changed.")
+            await self.enqueue("message", refusal.message(op_id))
+        except Exception:
+            logger.exception("Op %s on map %s failed", op_id, self.map_id)
+            refusal = OpRefused("internal", "The server failed to apply this op; nothing changed.")
+            await self.enqueue("message", refusal.message(op_id))
+        else:
+            await self.enqueue("ack", ack)
+
+    async def receive_cursor(self, content) -> None:
+        if not self.cursor_allowed():
+            return
+        fields = {name: value for name, value in content.items() if name not in ("type", "user")}
+        cursor = {"type": "cursor", "user": self.user.username, **fields}
+        if len(json.dumps(cursor)) > CURSOR_MAX_CHARS:
+            return
+        try:
+            await self.channel_layer.group_send(
+                map_group(self.map_id),
+                {"type": "board.cursor", "sender": self.channel_name, "cursor": cursor},
+            )
+        except Exception as error:
+            logger.debug("Could not relay a cursor: %r", error)
+
+    def cursor_allowed(self) -> bool:
+        """At most WS_CURSOR_RATE cursor messages in any one second; the excess is dropped."""
+        times = self.cursor_times
+        if not times.maxlen:
+            return False
+        now = time.monotonic()
+        if len(times) == times.maxlen and now - times[0] < 1.0:
+            return False
+        times.append(now)
+        return True
+
+    # From the channel layer ---------------------------------------------------------------------
+
+    async def map_event(self, message):
+        await self.enqueue("event", message["event"])
+
+    async def presence_changed(self, message):
+        await self.enqueue_presence()
+
+    async def board_cursor(self, message):
+        if message.get("sender") == self.channel_name or self.outbox is None:
+            return
+        # Cursors are the first thing to give up when this connection is busy.
+        if self.outbox.qsize() * 2 >= self.outbox.maxsize:
+            return
+        await self.enqueue("message", message["cursor"])
+
+    async def membership_changed(self, message):
+        if self.open and message.get("workspace_id") == self.workspace_id:
+            await self.recheck(catch_up=False)
+
+    # The outbox -------------------------------------------------------------------------------
+
+    async def enqueue(self, kind: str, value=None) -> None:
+        if self.closing or self.outbox is None:
+            return
+        try:
+            self.outbox.put_nowait((kind, value))
+        except asyncio.QueueFull:
+            await self.fall_behind()
+
+    def drain_outbox(self) -> None:
+        while self.outbox is not None and not self.outbox.empty():
+            self.outbox.get_nowait()
+
+    async def fall_behind(self) -> None:
+        logger.warning(
+            "A socket on map %s fell %s messages behind; telling it to reconnect and resume",
+            self.map_id,
+            self.outbox.qsize(),
+        )
+        self.drain_outbox()
+        with contextlib.suppress(Exception):
+            await self.send_json({"type": "reload", "reason": "behind", "seq": self.last_sent_seq})
+        await self.shut(CLOSE_BEHIND)
+
+    async def run_sender(self) -> None:
+        try:
+            while not self.closing:
+                kind, value = await self.outbox.get()
+                if self.closing:
+                    return
+                await self.deliver(kind, value)
+        except asyncio.CancelledError:
+            raise
+        except Http404:
+            await self.shut(CLOSE_NOT_FOUND)
+        except Exception as error:
+            if self.closing:
+                return
+            if isinstance(error, DatabaseError):
+                logger.warning(
+                    "Database unavailable for a socket on map %s: %r", self.map_id, error
+                )
+            else:
+                logger.exception("The sender of a socket on map %s failed", self.map_id)
+            await self.shut(CLOSE_UNAVAILABLE)
+
+    async def deliver(self, kind: str, value) -> None:
+        if kind == "event":
+            await self.send_event(value)
+        elif kind == "catch_up":
+            await self.catch_up()
+        elif kind == "resume":
+            await self.resume(value)
+        elif kind == "ack":
+            # The sender sees its op's event (and every one before it) before the ack.
+            await self.catch_up(until=value["seq"])
+            await self.transmit(value)
+        elif kind == "presence":
+            await self.send_presence()
+        else:
+            await self.transmit(value)
+
+    async def transmit(self, message: dict) -> None:
+        if not self.closing:
+            await self.send_json(message)
+
+    async def send_event(self, message: dict) -> None:
+        seq = message["seq"]
+        if seq <= self.last_sent_seq:
+            return  # sent already, by a catch-up or a resume
+        if seq == self.last_sent_seq + 1:
+            await self.transmit(message)
+            self.last_sent_seq = seq
+            return
+        # The layer lost or reordered something; the log has everything up to this seq.
+        await self.catch_up(until=seq)
+
+    async def catch_up(self, *, until: int | None = None) -> None:
+        """Send the stored events after last_sent_seq: up to `until`, or all of them."""
+        while until is None or self.last_sent_seq < until:
+            page = await database_sync_to_async(stored_events)(self.empathy_map, self.last_sent_seq)
+            for message in page:
+                await self.transmit(message)
+                self.last_sent_seq = message["seq"]
+            if len(page) < selectors.EVENTS_PAGE_SIZE:
+                return
+
+    async def resume(self, since: int) -> None:
+        empathy_map = await database_sync_to_async(selectors.map_for_user)(
+            user=self.user, map_id=self.map_id
+        )
+        # A client claiming more than the log holds (say, a restored database) gets the truth.
+        self.last_sent_seq = min(since, empathy_map.seq)
+        await self.catch_up()
+        await self.transmit({"type": "resumed", "seq": self.last_sent_seq})
+
+    # Presence and the periodic tick -------------------------------------------------------------
+
+    def user_info(self) -> dict:
+        name = self.user.get_full_name() or self.user.username
+        return {"username": self.user.username, "name": name, "role": self.role}
+
+    async def touch_presence(self) -> bool:
+        try:
+            return await get_presence().touch(self.map_id, self.channel_name, self.user_info())
+        except Exception as error:
+            logger.warning("Presence unavailable: %r", error)
+            return False
+
+    async def present_users(self) -> list[dict] | None:
+        try:
+            return await get_presence().users(self.map_id)
+        except Exception as error:
+            logger.warning("Presence unavailable: %r", error)
+            return None
+
+    async def announce_presence(self) -> None:
+        try:
+            await self.channel_layer.group_send(
+                map_group(self.map_id), {"type": "presence.changed"}
+            )
+        except Exception as error:
+            logger.warning("Could not announce a presence change: %r", error)
+
+    async def enqueue_presence(self) -> None:
+        if not self.presence_queued:
+            self.presence_queued = True
+            await self.enqueue("presence")
+
+    async def send_presence(self) -> None:
+        self.presence_queued = False
+        users = await self.present_users()
+        if users is None or users == self.presence_sent:
+            return
+        self.presence_sent = users
+        await self.transmit({"type": "presence", "users": users})
+
+    async def run_ticks(self) -> None:
+        interval = heartbeat_seconds()
+        while not self.closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.tick_soon.wait(), timeout=interval)
+            self.tick_soon.clear()
+            if self.closing:
+                return
+            try:
+                await self.tick()
+            except Exception:
+                logger.exception("A socket's tick on map %s failed", self.map_id)
+
+    async def tick(self) -> None:
+        await self.join_groups()
+        if await self.touch_presence():
+            # This connection was missing (Redis restarted) or it pruned a dead process's ones.
+            await self.announce_presence()
+        await self.enqueue_presence()
+        await self.recheck(catch_up=True)
+
+    async def recheck(self, *, catch_up: bool) -> None:
+        """Membership may have ended (a missed `membership.changed`); events may have been lost."""
+        try:
+            empathy_map = await database_sync_to_async(selectors.map_for_user)(
+                user=self.user, map_id=self.map_id
+            )
+        except Http404:
+            await self.shut(CLOSE_NOT_FOUND)
+            return
+        except DatabaseError as error:
+            logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
+            return
+        role = Role(empathy_map.role).value
+        if role != self.role:
+            self.role = role
+            await self.touch_presence()
+            await self.announce_presence()
+        if catch_up and empathy_map.seq > self.last_sent_seq:
+            await self.enqueue("catch_up")

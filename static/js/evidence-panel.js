@@ -1,0 +1,382 @@
+// The evidence panel beside the board: a note's linked evidence, linking from the library and
+// from suggestions (researchers), and the lead's review. Non-modal: the board stays usable.
+
+import { api, errorText } from "./api.js";
+import { STATUS_HELP, el, evidenceSummary, icon } from "./board-view.js";
+
+const STANCE_LABELS = { supports: "Supports", contradicts: "Contradicts" };
+
+function formatDate(iso) {
+  if (!iso) return "no date";
+  const date = new Date(`${iso.slice(0, 10)}T00:00:00`);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+export class EvidencePanel {
+  constructor({ root, data, labels, getNote, onNote, announce, toast }) {
+    this.root = root;
+    this.data = data;
+    this.labels = labels;
+    this.getNote = getNote;
+    this.onNote = onNote;
+    this.announce = announce;
+    this.toast = toast;
+    this.noteId = null;
+    this.trigger = null;
+    this.links = [];
+    this.suggestionsAvailable = true; // until the endpoint answers 404
+    this.refreshTimer = null;
+    this.root.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !event.target.closest("select")) {
+        event.preventDefault();
+        this.close();
+      }
+    });
+  }
+
+  get me() {
+    return this.data.me;
+  }
+
+  async open(noteId, { trigger = null, focus = "heading" } = {}) {
+    const note = this.getNote(noteId);
+    if (!note) return;
+    this.noteId = noteId;
+    this.trigger = trigger;
+    this.build(note);
+    this.root.hidden = false;
+    document.body.classList.add("panel-open");
+    if (focus === "review" && this.reviewSelect) this.reviewSelect.focus();
+    else this.title.focus();
+    await this.loadLinks();
+    if (this.me.can_research) this.loadSuggestions();
+  }
+
+  close() {
+    if (this.root.hidden) return;
+    this.root.hidden = true;
+    this.root.replaceChildren();
+    document.body.classList.remove("panel-open");
+    const trigger = this.trigger;
+    this.noteId = null;
+    if (trigger && document.contains(trigger)) trigger.focus();
+  }
+
+  build(note) {
+    const closeButton = el("button", { type: "button", class: "panel-close button button-quiet button-small", text: "Close" });
+    closeButton.setAttribute("aria-label", "Close evidence panel");
+    closeButton.addEventListener("click", () => this.close());
+    this.title = el("h2", { id: "panel-title", tabindex: "-1", text: "Evidence" });
+    this.noteText = el("blockquote", { class: "panel-note" });
+    this.statusLine = el("p", { class: "panel-status" });
+    this.linksList = el("ul", { class: "evidence-list", "aria-labelledby": "panel-linked-heading" });
+    this.linksEmpty = el("p", { class: "muted", hidden: true, text: "No evidence is linked yet: this note is an assumption." });
+    const linked = el(
+      "section",
+      { class: "panel-section", "aria-labelledby": "panel-linked-heading" },
+      el("h3", { id: "panel-linked-heading", text: "Linked evidence" }),
+      this.linksEmpty,
+      this.linksList,
+    );
+    const children = [
+      el("div", { class: "panel-head" }, this.title, closeButton),
+      this.noteText,
+      this.statusLine,
+      linked,
+    ];
+    if (this.me.can_review) children.push(this.buildReview(note));
+    if (this.me.can_research) {
+      children.push(this.buildSearch());
+      this.suggestionsSection = el(
+        "section",
+        { class: "panel-section", "aria-labelledby": "panel-suggest-heading", hidden: true },
+        el("h3", { id: "panel-suggest-heading", text: "Suggested evidence" }),
+        el("p", { class: "help", text: "Unlinked evidence whose words match this note." }),
+      );
+      this.suggestionsList = el("ul", { class: "evidence-list", "aria-labelledby": "panel-suggest-heading" });
+      this.suggestionsSection.append(this.suggestionsList);
+      children.push(this.suggestionsSection);
+    } else {
+      const library = el("a", { href: this.data.urls.library, text: "Browse the evidence library" });
+      children.push(el("p", { class: "help" }, "Researchers link evidence to notes. ", library, "."));
+    }
+    this.root.replaceChildren(...children);
+    this.showNote(note);
+  }
+
+  showNote(note) {
+    this.noteText.textContent = note.text;
+    const status = this.labels.statuses[note.status] || note.status;
+    this.statusLine.replaceChildren(
+      el("span", { class: `status status-${note.status}` }, icon(note.status), status),
+      ` ${STATUS_HELP[note.status] || ""}. ${evidenceSummary(note)}.`,
+    );
+    if (note.narrow) {
+      this.statusLine.append(" ", el("span", { class: "narrow" }, icon("narrow"), "Narrow"), " all support comes from one segment and one kind of source.");
+    }
+    if (this.reviewSelect && document.activeElement !== this.reviewSelect && !this.reviewDirty) {
+      this.reviewSelect.value = note.review?.state || "unreviewed";
+      this.reviewComment.value = note.review?.comment || "";
+    }
+    if (this.reviewInfo) {
+      const review = note.review || {};
+      this.reviewInfo.textContent = review.by
+        ? `Last reviewed by ${review.by}${review.at ? ` on ${formatDate(review.at)}` : ""}.`
+        : "Not reviewed yet.";
+    }
+  }
+
+  // Linked evidence -------------------------------------------------------------------------
+
+  async loadLinks() {
+    const noteId = this.noteId;
+    const result = await api("GET", `${this.data.urls.api}notes/${noteId}/links/`);
+    if (noteId !== this.noteId) return;
+    if (!result.ok) {
+      this.linksEmpty.hidden = false;
+      this.linksEmpty.textContent = errorText(result);
+      return;
+    }
+    this.links = result.data;
+    this.renderLinks();
+  }
+
+  renderLinks() {
+    this.linksEmpty.hidden = this.links.length > 0;
+    this.linksList.replaceChildren(...this.links.map((link) => this.linkItem(link)));
+    this.markLinkedResults();
+  }
+
+  evidenceBody(evidence) {
+    const quote = el("p", { class: "evidence-text" });
+    quote.textContent = evidence.text;
+    const meta = el("p", { class: "evidence-meta" });
+    const kind = this.labels.kinds[evidence.kind] || evidence.kind;
+    const source = el("span", { class: "evidence-source" });
+    source.textContent = `${kind}: ${evidence.source_title}`;
+    meta.append(source, ` · ${formatDate(evidence.collected_on)}`);
+    if (evidence.segment_name) meta.append(` · ${evidence.segment_name}`);
+    if (evidence.participant) meta.append(` · ${evidence.participant}`);
+    if (evidence.locator) meta.append(` · ${evidence.locator}`);
+    const links = el("p", { class: "evidence-links" });
+    const detail = el("a", { href: `${this.data.urls.library}${evidence.id}/` });
+    detail.append("In the library", el("span", { class: "visually-hidden", text: `: ${evidence.text.slice(0, 60)}` }));
+    links.append(detail);
+    if (evidence.url && /^https?:\/\//i.test(evidence.url)) {
+      const origin = el("a", { href: evidence.url, rel: "noopener noreferrer", target: "_blank" });
+      origin.append("Original", el("span", { class: "visually-hidden", text: " (opens in a new tab)" }));
+      links.append(" · ", origin);
+    }
+    return [quote, meta, links];
+  }
+
+  linkItem(link) {
+    const stance = el("span", { class: `stance stance-${link.stance}` });
+    stance.append(icon(link.stance === "supports" ? "supported" : "contested"), STANCE_LABELS[link.stance] || link.stance);
+    const item = el("li", { class: `evidence-item stance-item-${link.stance}` }, stance, ...this.evidenceBody(link.evidence));
+    if (this.me.can_research) {
+      const unlink = el("button", { type: "button", class: "button button-small button-danger" });
+      unlink.append("Unlink", el("span", { class: "visually-hidden", text: ` evidence: ${link.evidence.text.slice(0, 60)}` }));
+      unlink.addEventListener("click", () => this.unlink(link, unlink));
+      item.append(unlink);
+    }
+    return item;
+  }
+
+  async unlink(link, button) {
+    button.disabled = true;
+    const result = await api("DELETE", `${this.data.urls.api}links/${link.id}/`);
+    if (!result.ok && result.status !== 404) {
+      button.disabled = false;
+      this.toast(errorText(result), { kind: "error" });
+      return;
+    }
+    this.links = this.links.filter((other) => other.id !== link.id);
+    this.renderLinks();
+    this.title.focus();
+    this.announce("Evidence unlinked.");
+    this.refreshNote();
+  }
+
+  async link(evidence, stance, button) {
+    button.disabled = true;
+    const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/links/`, { evidence: evidence.id, stance });
+    if (!result.ok) {
+      button.disabled = false;
+      this.toast(errorText(result), { kind: "error" });
+      return;
+    }
+    this.links.push(result.data);
+    this.renderLinks();
+    this.announce(`Linked as ${stance === "supports" ? "supporting" : "contradicting"} evidence.`);
+    this.refreshNote();
+    if (this.suggestionsList) {
+      for (const item of this.suggestionsList.querySelectorAll(`[data-evidence="${evidence.id}"]`)) item.remove();
+    }
+  }
+
+  async refreshNote() {
+    const result = await api("GET", `${this.data.urls.api}notes/${this.noteId}/`);
+    if (result.ok) this.onNote(result.data);
+  }
+
+  // Library search and suggestions ---------------------------------------------------------
+
+  buildSearch() {
+    const input = el("input", { type: "search", id: "panel-search", name: "q", autocomplete: "off" });
+    const button = el("button", { type: "submit", class: "button button-small", text: "Search" });
+    this.results = el("ul", { class: "evidence-list", "aria-label": "Search results" });
+    this.resultsNote = el("p", { class: "help", role: "status" });
+    const form = el(
+      "form",
+      { class: "panel-search", role: "search" },
+      el("label", { for: "panel-search", text: "Search the evidence library" }),
+      el("div", { class: "search-row" }, input, button),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.search(input.value.trim());
+    });
+    return el(
+      "section",
+      { class: "panel-section", "aria-labelledby": "panel-search-heading" },
+      el("h3", { id: "panel-search-heading", text: "Link evidence" }),
+      form,
+      this.resultsNote,
+      this.results,
+    );
+  }
+
+  async search(q) {
+    const params = new URLSearchParams({ workspace: this.data.map.workspace });
+    if (q) params.set("q", q);
+    this.resultsNote.textContent = "Searching…";
+    const result = await api("GET", `${this.data.urls.api}evidence/?${params}`);
+    if (!result.ok) {
+      this.resultsNote.textContent = errorText(result);
+      return;
+    }
+    const items = (Array.isArray(result.data) ? result.data : result.data.results || []).slice(0, 30);
+    this.resultsNote.textContent = items.length ? `${items.length} found${items.length === 30 ? " (first 30)" : ""}.` : "Nothing found. Try fewer words.";
+    this.results.replaceChildren(...items.map((evidence) => this.candidateItem(evidence)));
+    this.markLinkedResults();
+  }
+
+  candidateItem(evidence, matched = []) {
+    const item = el("li", { class: "evidence-item", "data-evidence": evidence.id }, ...this.evidenceBody(evidence));
+    if (matched.length) item.append(el("p", { class: "help", text: `Matches: ${matched.join(", ")}` }));
+    const actions = el("div", { class: "evidence-actions" });
+    for (const stance of ["supports", "contradicts"]) {
+      const button = el("button", { type: "button", class: `button button-small link-${stance}` });
+      button.append(
+        stance === "supports" ? "Link as supporting" : "Link as contradicting",
+        el("span", { class: "visually-hidden", text: `: ${evidence.text.slice(0, 60)}` }),
+      );
+      button.addEventListener("click", () => this.link(evidence, stance, button));
+      actions.append(button);
+    }
+    const linkedNote = el("p", { class: "linked-note", hidden: true, text: "Linked to this note." });
+    item.append(actions, linkedNote);
+    return item;
+  }
+
+  markLinkedResults() {
+    if (!this.results) return;
+    const linked = new Set(this.links.map((link) => link.evidence.id));
+    for (const item of this.results.querySelectorAll("[data-evidence]")) {
+      const isLinked = linked.has(Number(item.dataset.evidence));
+      item.querySelector(".evidence-actions").hidden = isLinked;
+      item.querySelector(".linked-note").hidden = !isLinked;
+    }
+  }
+
+  async loadSuggestions() {
+    if (!this.suggestionsAvailable || !this.suggestionsSection) return;
+    const noteId = this.noteId;
+    const result = await api("GET", `${this.data.urls.api}notes/${noteId}/suggestions/`);
+    if (noteId !== this.noteId) return;
+    if (result.status === 404 || result.status === 405) {
+      // The endpoint is not there (yet) on this server: no section rather than an error.
+      // A route that does not exist answers with Django's HTML page, not the API's JSON.
+      if (result.status === 405 || result.data === null) this.suggestionsAvailable = false;
+      return;
+    }
+    if (!result.ok) return;
+    const suggestions = result.data.results || [];
+    this.suggestionsSection.hidden = false;
+    if (!suggestions.length) {
+      this.suggestionsList.replaceChildren(el("li", { class: "muted", text: "No suggestions: no unlinked evidence shares this note's words." }));
+      return;
+    }
+    this.suggestionsList.replaceChildren(
+      ...suggestions.map((suggestion) => this.candidateItem(suggestion.evidence, suggestion.matched || [])),
+    );
+  }
+
+  // Review (leads) ---------------------------------------------------------------------------
+
+  buildReview(note) {
+    this.reviewSelect = el("select", { id: "panel-review-state", name: "state" });
+    for (const [value, label] of this.data.review_states) this.reviewSelect.append(el("option", { value, text: label }));
+    this.reviewComment = el("textarea", { id: "panel-review-comment", name: "comment", rows: "2", maxlength: "2000" });
+    this.reviewInfo = el("p", { class: "help" });
+    this.reviewDirty = false;
+    const save = el("button", { type: "submit", class: "button button-primary button-small", text: "Save review" });
+    const form = el(
+      "form",
+      { class: "panel-review" },
+      el("div", { class: "field" }, el("label", { for: "panel-review-state", text: "Review state" }), this.reviewSelect),
+      el("div", { class: "field" }, el("label", { for: "panel-review-comment", text: "Comment" }), this.reviewComment),
+      save,
+      this.reviewInfo,
+    );
+    form.addEventListener("input", () => {
+      this.reviewDirty = true;
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/review/`, {
+        state: this.reviewSelect.value,
+        comment: this.reviewComment.value,
+      });
+      save.disabled = false;
+      if (!result.ok) {
+        this.toast(errorText(result), { kind: "error" });
+        return;
+      }
+      this.reviewDirty = false;
+      this.onNote(result.data);
+      this.announce(`Review saved: ${this.labels.reviews[result.data.review.state]}.`);
+    });
+    const section = el(
+      "section",
+      { class: "panel-section", "aria-labelledby": "panel-review-heading" },
+      el("h3", { id: "panel-review-heading", text: "Review" }),
+      form,
+    );
+    this.reviewSelect.value = note.review?.state || "unreviewed";
+    this.reviewComment.value = note.review?.comment || "";
+    return section;
+  }
+
+  // News from the board ---------------------------------------------------------------------
+
+  noteChanged(note) {
+    if (note.id === this.noteId && !this.root.hidden) this.showNote(note);
+  }
+
+  noteRemoved(id) {
+    if (id === this.noteId) {
+      this.toast("The note in the evidence panel was deleted.", { kind: "warn" });
+      this.close();
+    }
+  }
+
+  linksChanged(noteId) {
+    if (noteId !== this.noteId || this.root.hidden) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.loadLinks(), 150);
+  }
+}

@@ -1,0 +1,197 @@
+"""The server-rendered pages: board, review, map settings, evidence library and detail."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from maps.models import EmpathyMap
+from research.models import Evidence, Segment, Source
+from tests.factories import EvidenceFactory, LinkFactory, NoteFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def board_data(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="board-data" type="application/json">') + len(
+        '<script id="board-data" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_the_board_needs_a_login(client, empathy_map):
+    response = client.get(f"/maps/{empathy_map.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_board_is_hidden_from_outsiders(client, mallory, empathy_map):
+    assert logged_in(client, mallory).get(f"/maps/{empathy_map.pk}/").status_code == 404
+
+
+def test_the_board_renders_its_sections_and_state(client, bob, empathy_map):
+    NoteFactory(map=empathy_map, section="feels", text="Worried about month end")
+    response = logged_in(client, bob).get(f"/maps/{empathy_map.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ["Says", "Thinks", "Does", "Feels", "Goals", "Pains", "Gains", "Sees", "Hears"]:
+        assert f">{name} <span" in html
+    assert "What do they say out loud" in html
+    data = board_data(response)
+    assert data["map"]["id"] == empathy_map.pk
+    assert data["me"] == {
+        "username": "bob",
+        "role": "editor",
+        "can_edit": True,
+        "can_research": False,
+        "can_review": False,
+    }
+    assert [note["text"] for note in data["notes"]] == ["Worried about month end"]
+    assert data["urls"]["socket"] == f"/ws/maps/{empathy_map.pk}/"
+
+
+def test_the_board_escapes_note_text_in_its_json(client, bob, empathy_map):
+    NoteFactory(map=empathy_map, text="</script><img src=x onerror=alert(1)>")
+    html = logged_in(client, bob).get(f"/maps/{empathy_map.pk}/").content.decode()
+    assert "<img src=x" not in html
+    assert "\\u003C/script\\u003E\\u003Cimg" in html
+
+
+def test_the_board_tells_viewers_they_cannot_edit(client, vera, empathy_map):
+    data = board_data(logged_in(client, vera).get(f"/maps/{empathy_map.pk}/"))
+    assert data["me"]["can_edit"] is False
+
+
+def test_the_board_lists_each_notes_link_segments(client, rita, empathy_map):
+    note = NoteFactory(map=empathy_map)
+    source = SourceFactory(workspace=empathy_map.workspace)
+    segment = Segment.objects.create(workspace=empathy_map.workspace, name="Agencies")
+    evidence = EvidenceFactory(source=source, segment=segment)
+    link = LinkFactory(note=note, evidence=evidence)
+    data = board_data(logged_in(client, rita).get(f"/maps/{empathy_map.pk}/"))
+    assert data["links"][str(note.pk)] == [
+        {"id": link.pk, "stance": "supports", "segment": segment.pk, "segment_name": "Agencies"}
+    ]
+    assert data["segments"] == [{"id": segment.pk, "name": "Agencies"}]
+
+
+def test_the_review_page_shows_counts_by_section_and_status(client, vera, empathy_map):
+    NoteFactory(map=empathy_map, section="pains", text="Exports break every quarter")
+    response = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Notes by section and evidence status" in html
+    assert "Exports break every quarter" in html
+    assert "Where the map lacks evidence" in html
+
+
+def test_the_review_page_is_hidden_from_outsiders(client, mallory, empathy_map):
+    assert logged_in(client, mallory).get(f"/maps/{empathy_map.pk}/review/").status_code == 404
+
+
+def test_a_lead_renames_a_map(client, alice, empathy_map):
+    response = logged_in(client, alice).post(
+        f"/maps/{empathy_map.pk}/settings/",
+        {"title": "Finance leads, Q3", "persona": "Priya", "description": "", "freshness_days": 90},
+    )
+    assert response.status_code == 302
+    empathy_map.refresh_from_db()
+    assert (empathy_map.title, empathy_map.freshness_days) == ("Finance leads, Q3", 90)
+    assert empathy_map.seq == 1
+
+
+def test_a_lead_archives_and_unarchives_a_map(client, alice, empathy_map):
+    client = logged_in(client, alice)
+    client.post(f"/maps/{empathy_map.pk}/settings/", {"action": "archive"})
+    assert EmpathyMap.objects.get(pk=empathy_map.pk).archived
+    client.post(f"/maps/{empathy_map.pk}/settings/", {"action": "unarchive"})
+    assert not EmpathyMap.objects.get(pk=empathy_map.pk).archived
+
+
+def test_an_editor_cannot_open_map_settings(client, bob, empathy_map):
+    assert logged_in(client, bob).get(f"/maps/{empathy_map.pk}/settings/").status_code == 403
+
+
+def test_the_library_lists_and_searches_evidence(client, vera, workspace):
+    source = SourceFactory(workspace=workspace, title="Interview with Priya")
+    EvidenceFactory(source=source, text="Month-end close takes three days")
+    EvidenceFactory(source=source, text="Loves the mobile app")
+    client = logged_in(client, vera)
+    html = client.get("/w/acme/evidence/").content.decode()
+    assert "Month-end close takes three days" in html and "Loves the mobile app" in html
+    html = client.get("/w/acme/evidence/?q=close+days").content.decode()
+    assert "Month-end close takes three days" in html and "Loves the mobile app" not in html
+    assert "Add a source" not in html
+
+
+def test_the_library_is_hidden_from_outsiders(client, mallory, workspace):
+    assert logged_in(client, mallory).get("/w/acme/evidence/").status_code == 404
+
+
+def test_a_researcher_adds_a_segment_a_source_and_evidence(client, rita, workspace):
+    client = logged_in(client, rita)
+    client.post("/w/acme/evidence/", {"action": "segment", "seg-name": "Agencies"})
+    segment = Segment.objects.get(workspace=workspace)
+    client.post(
+        "/w/acme/evidence/",
+        {
+            "action": "source",
+            "src-kind": "interview",
+            "src-title": "Call with Priya",
+            "src-collected_on": "2025-05-01",
+            "src-segment": segment.pk,
+        },
+    )
+    source = Source.objects.get(workspace=workspace)
+    response = client.post(
+        "/w/acme/evidence/",
+        {"action": "evidence", "ev-source": source.pk, "ev-text": "Closes the books by hand"},
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(source=source)
+    assert (evidence.text, str(evidence.collected_on)) == ("Closes the books by hand", "2025-05-01")
+
+
+def test_a_viewer_cannot_add_evidence(client, vera, workspace):
+    response = logged_in(client, vera).post(
+        "/w/acme/evidence/", {"action": "segment", "seg-name": "Agencies"}
+    )
+    assert response.status_code == 404
+    assert not Segment.objects.exists()
+
+
+def test_a_researcher_imports_a_support_export_and_sees_the_report(client, rita, workspace):
+    export = (
+        b"Ticket ID,Created,Subject,Body,Plan\n"
+        b"1,2025-05-02,Export fails,The CSV export times out,Agency\n"
+        b"2,2025-05-03,Invoices,Cannot find last month's invoices,Agency\n"
+    )
+    upload = SimpleUploadedFile("tickets.csv", export, content_type="text/csv")
+    response = logged_in(client, rita).post(
+        "/w/acme/evidence/", {"action": "import", "imp-format": "support_csv", "imp-file": upload}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Import finished" in html
+    assert Evidence.objects.filter(workspace=workspace).count() == 2
+
+
+def test_evidence_detail_lists_the_notes_it_supports(client, vera, empathy_map):
+    note = NoteFactory(map=empathy_map, text="Month end is stressful")
+    evidence = EvidenceFactory(source=SourceFactory(workspace=empathy_map.workspace))
+    LinkFactory(note=note, evidence=evidence)
+    response = logged_in(client, vera).get(f"/w/acme/evidence/{evidence.pk}/")
+    assert response.status_code == 200
+    assert "Month end is stressful" in response.content.decode()
+
+
+def test_evidence_detail_of_another_workspace_is_not_found(client, mallory, workspace):
+    evidence = EvidenceFactory(source=SourceFactory(workspace=workspace))
+    response = logged_in(client, mallory).get(f"/w/elsewhere/evidence/{evidence.pk}/")
+    assert response.status_code == 404

@@ -1,0 +1,80 @@
+"""Who is on the map, and cursors relayed to the others, never stored."""
+
+import asyncio
+
+from channels.db import database_sync_to_async as db
+
+from maps.models import MapEvent
+from tests.ws.support import LIVE_DB
+
+pytestmark = LIVE_DB
+
+BOB = {"username": "bob", "name": "bob", "role": "editor"}
+VERA = {"username": "vera", "name": "vera", "role": "viewer"}
+
+
+async def test_a_joiner_is_announced_and_a_leaver_disappears_at_once(
+    open_socket, tokens, empathy_map
+):
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    vera = await open_socket(empathy_map.pk, token=tokens["vera"])
+    assert vera.welcome["presence"] == [BOB, VERA]
+    assert await bob.next("presence") == {"type": "presence", "users": [BOB, VERA]}
+    await vera.communicator.disconnect()
+    assert await bob.next("presence", timeout=1) == {"type": "presence", "users": [BOB]}
+
+
+async def test_several_tabs_of_one_person_are_one_user(open_socket, tokens, empathy_map):
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    first_tab = await open_socket(empathy_map.pk, token=tokens["vera"])
+    second_tab = await open_socket(empathy_map.pk, token=tokens["vera"])
+    assert second_tab.welcome["presence"] == [BOB, VERA]
+    assert await bob.next("presence") == {"type": "presence", "users": [BOB, VERA]}
+    await first_tab.communicator.disconnect()
+    assert await bob.nothing(0.3)
+    await second_tab.communicator.disconnect()
+    assert await bob.next("presence") == {"type": "presence", "users": [BOB]}
+
+
+async def test_a_cursor_is_relayed_to_the_others_and_never_stored(open_socket, tokens, empathy_map):
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    vera = await open_socket(empathy_map.pk, token=tokens["vera"])
+    await bob.next("presence")
+    await bob.send({"type": "cursor", "x": 0.25, "y": 0.5, "note": 7, "user": "alice"})
+    assert await vera.next("cursor") == {
+        "type": "cursor",
+        "user": "bob",
+        "x": 0.25,
+        "y": 0.5,
+        "note": 7,
+    }
+    assert await bob.nothing()
+    assert await db(MapEvent.objects.count)() == 0
+
+
+async def test_cursors_over_the_rate_are_dropped_not_queued(
+    open_socket, tokens, empathy_map, settings
+):
+    assert settings.WS_CURSOR_RATE == 20
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    vera = await open_socket(empathy_map.pk, token=tokens["vera"])
+    for number in range(35):
+        await bob.send({"type": "cursor", "n": number})
+    relayed = []
+    while not await vera.nothing(0.3):
+        message = await vera.receive()
+        if message["type"] == "cursor":
+            relayed.append(message["n"])
+    assert relayed == list(range(20))
+    # A second later the budget is back.
+    await asyncio.sleep(1.0)
+    await bob.send({"type": "cursor", "n": "later"})
+    assert (await vera.next("cursor"))["n"] == "later"
+
+
+async def test_an_oversized_cursor_is_dropped(open_socket, tokens, empathy_map):
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    vera = await open_socket(empathy_map.pk, token=tokens["vera"])
+    await bob.send({"type": "cursor", "blob": "x" * 5000})
+    await bob.send({"type": "cursor", "x": 1})
+    assert (await vera.next("cursor")) == {"type": "cursor", "user": "bob", "x": 1}
