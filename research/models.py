@@ -85,6 +85,9 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The text's all-MiniLM-L6-v2 vector for suggestions: 384 float32 values of unit length
+    # (research.embeddings.to_bytes). Null until embedded: imports embed in the background.
+    embedding = models.BinaryField(null=True, editable=False)
 
     class Meta:
         ordering = ["-collected_on", "-id"]

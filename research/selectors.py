@@ -10,6 +10,7 @@ from django.http import Http404
 
 from maps.models import Membership, Note, ReviewState, Role
 from maps.selectors import iso, note_for_user, note_payload, require_role, username
+from research import embeddings
 from research import status as evidence_status
 from research.models import Evidence, EvidenceLink, Segment, Source
 from research.ranking import rank_evidence
@@ -36,7 +37,10 @@ def sources_for_user(*, user, workspace_slug: str | None = None) -> QuerySet[Sou
 
 
 def evidence_base() -> QuerySet[Evidence]:
-    return Evidence.objects.select_related("workspace", "source", "segment", "source__segment")
+    # The stored vector (1.5 kB a row) is read only by suggestions, which ask for it.
+    return Evidence.objects.select_related(
+        "workspace", "source", "segment", "source__segment"
+    ).defer("embedding")
 
 
 def evidence_for_user(*, user, evidence_id: int, role: Role | str = Role.VIEWER) -> Evidence:
@@ -188,8 +192,10 @@ def links_for_evidence(*, evidence_id: int) -> QuerySet[EvidenceLink]:
 # Suggestions ----------------------------------------------------------------------------------
 
 SUGGESTION_LIMIT = 20
-# Past this many unlinked items, only those sharing a word with the note are ranked.
+# Past this many unlinked items, only those sharing a word with the note are ranked by words.
 SUGGESTION_CANDIDATES = 2000
+# The most recent items with a vector that are compared by meaning (1.5 kB each to read).
+SEMANTIC_CANDIDATES = 10000
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,7 @@ class SuggestedEvidence:
     evidence: Evidence
     score: float
     matched: list[str]
+    reason: str = ""
 
 
 def suggestion_candidates(*, note) -> QuerySet[Evidence]:
@@ -208,15 +215,40 @@ def suggestion_candidates(*, note) -> QuerySet[Evidence]:
 def note_suggestions(
     *, user, note_id: int, limit: int = SUGGESTION_LIMIT
 ) -> list[SuggestedEvidence]:
-    """Unlinked evidence of the note's workspace, most relevant to its text first (any member)."""
+    """Unlinked evidence of the note's workspace, most relevant to its text first (any member).
+
+    The word ranker's order and the order by meaning (cosine of the stored vectors to the
+    note's, embedded here) are fused by reciprocal rank; see docs/suggestions.md.
+    """
     note = note_for_user(user=user, note_id=note_id)
     candidates = suggestion_candidates(note=note)
+    by_words = candidates
     if candidates.count() > SUGGESTION_CANDIDATES:
-        candidates = prefilter_candidates(candidates, note.text)[:SUGGESTION_CANDIDATES]
-    ranked = rank_evidence(note.text, candidates.values_list("id", "text"), limit=limit)
-    found = evidence_base().in_bulk([suggestion.evidence_id for suggestion in ranked])
+        by_words = prefilter_candidates(candidates, note.text)[:SUGGESTION_CANDIDATES]
+    words = rank_evidence(
+        note.text, by_words.values_list("id", "text"), limit=SUGGESTION_CANDIDATES
+    )
+    cosines = []
+    if note.text.strip():
+        # Not prefiltered: finding evidence that shares no word with the note is the point.
+        stored = list(
+            candidates.filter(embedding__isnull=False)
+            .order_by("-collected_on", "-id")
+            .values_list("id", "embedding")[:SEMANTIC_CANDIDATES]
+        )
+        if stored:
+            note_vector = embeddings.embed([note.text])[0]
+            ids, vectors = zip(*stored, strict=True)
+            cosines = embeddings.cosine_scores(note_vector, ids, vectors)
+    ranked = embeddings.fuse_suggestions(words, cosines, limit=limit)
+    found = evidence_base().defer("embedding").in_bulk([item.evidence_id for item in ranked])
     return [
-        SuggestedEvidence(found[item.evidence_id], item.score, item.matched)
+        SuggestedEvidence(
+            found[item.evidence_id],
+            item.score,
+            item.matched,
+            f"matching words: {', '.join(item.matched)}" if item.matched else "similar meaning",
+        )
         for item in ranked
         if item.evidence_id in found
     ]

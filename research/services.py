@@ -1,18 +1,21 @@
 """Writes to the evidence library. Links change a note's status, so they are map events."""
 
 import hashlib
+import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from maps.events import lock_map, record_event
 from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
+from research import embeddings
 from research.importers import FORMATS, ImportFormatError, ParsedFile, ParsedItem, parse_import
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
 from research.selectors import (
@@ -23,6 +26,8 @@ from research.selectors import (
     source_for_user,
 )
 from research.status import today
+
+logger = logging.getLogger(__name__)
 
 
 def _clean_text(value, field: str, *, limit: int, required: bool = False) -> str:
@@ -90,16 +95,23 @@ def evidence_create(
     url: str = "",
 ) -> Evidence:
     source = source_for_user(user=actor, source_id=source_id, role=Role.RESEARCHER)
+    text = _clean_text(text, "text", limit=10000, required=True)
+    segment = _workspace_segment(source.workspace_id, segment_id)
+    participant = _clean_text(participant, "participant", limit=120)
+    locator = _clean_text(locator, "locator", limit=120)
+    url = _clean_text(url, "url", limit=500)
     return Evidence.objects.create(
         workspace_id=source.workspace_id,
         source=source,
-        text=_clean_text(text, "text", limit=10000, required=True),
+        text=text,
         collected_on=collected_on or source.collected_on or today(),
-        segment=_workspace_segment(source.workspace_id, segment_id),
-        participant=_clean_text(participant, "participant", limit=120),
-        locator=_clean_text(locator, "locator", limit=120),
-        url=_clean_text(url, "url", limit=500),
+        segment=segment,
+        participant=participant,
+        locator=locator,
+        url=url,
         created_by=actor,
+        # One text takes about 10 to 40 ms to embed: done here, so it is suggested at once.
+        embedding=embeddings.to_bytes(embeddings.embed([text])[0]),
     )
 
 
@@ -325,6 +337,9 @@ def evidence_import(
                 ],
                 batch_size=INSERT_BATCH,
             )
+            # Tens of thousands of rows take minutes to embed: not in the request.
+            workspace_id = workspace.pk
+            transaction.on_commit(lambda: embed_in_background(workspace_id=workspace_id))
     report.created = len(items)
     if source is not None:
         report.source = source.pk
@@ -436,3 +451,65 @@ def _evidence(
         external_key=key,
         created_by=actor,
     )
+
+
+# Embeddings -------------------------------------------------------------------------------------
+
+EMBED_BATCH = 32
+# One background embedding at a time per process: it then takes one core, not all of them.
+_background_embedding = threading.Lock()
+
+
+def evidence_embed_missing(
+    *, workspace_id: int | None = None, batch_size: int = EMBED_BATCH
+) -> int:
+    """Embed the evidence that has no vector yet (of one workspace, or all); return how many.
+
+    In batches by ascending id, each saved as soon as it is embedded, so an interrupted run
+    keeps what it did and the next one goes on from there. Items added meanwhile with higher
+    ids are picked up too.
+    """
+    pending = Evidence.objects.filter(embedding__isnull=True)
+    if workspace_id is not None:
+        pending = pending.filter(workspace_id=workspace_id)
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(
+            pending.filter(pk__gt=last_id).order_by("pk").values_list("pk", "text")[:batch_size]
+        )
+        if not batch:
+            return done
+        vectors = embeddings.embed([text for _, text in batch])
+        for (evidence_id, _), vector in zip(batch, vectors, strict=True):
+            Evidence.objects.filter(pk=evidence_id).update(embedding=embeddings.to_bytes(vector))
+        done += len(batch)
+        last_id = batch[-1][0]
+
+
+def embed_in_background(*, workspace_id: int) -> threading.Thread:
+    """Start embedding a workspace's new evidence in a daemon thread (after an import commits).
+
+    A daemon thread dies with its process; whatever it did not reach keeps a null vector
+    until `manage.py embed_evidence` (and is suggested by its words meanwhile).
+    """
+    thread = threading.Thread(
+        target=_embed_workspace,
+        args=(workspace_id,),
+        name=f"embed-evidence-{workspace_id}",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def _embed_workspace(workspace_id: int) -> None:
+    try:
+        with _background_embedding:
+            count = evidence_embed_missing(workspace_id=workspace_id)
+        logger.info("embedded %d evidence item(s) of workspace %d", count, workspace_id)
+    except Exception:
+        logger.exception("embedding the evidence of workspace %d failed", workspace_id)
+    finally:
+        # The thread opened its own connection; nothing else would ever close it.
+        connection.close()

@@ -263,9 +263,10 @@ export class EvidencePanel {
     this.markLinkedResults();
   }
 
-  candidateItem(evidence, matched = []) {
+  candidateItem(evidence, matched = [], reason = "") {
     const item = el("li", { class: "evidence-item", "data-evidence": evidence.id }, ...this.evidenceBody(evidence));
     if (matched.length) item.append(el("p", { class: "help", text: `Matches: ${matched.join(", ")}` }));
+    else if (reason) item.append(el("p", { class: "help", text: `Why suggested: ${reason}` }));
     const actions = el("div", { class: "evidence-actions" });
     for (const stance of ["supports", "contradicts"]) {
       const button = el("button", { type: "button", class: `button button-small link-${stance}` });
@@ -310,7 +311,7 @@ export class EvidencePanel {
       return;
     }
     this.suggestionsList.replaceChildren(
-      ...suggestions.map((suggestion) => this.candidateItem(suggestion.evidence, suggestion.matched || [])),
+      ...suggestions.map((suggestion) => this.candidateItem(suggestion.evidence, suggestion.matched || [], suggestion.reason || "")),
     );
   }
 

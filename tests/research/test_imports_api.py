@@ -239,6 +239,8 @@ def test_the_command_imports_through_the_same_service(rita, tmp_path):
         "import_evidence", str(path), workspace="acme", fmt="support_csv", user="rita", stdout=out
     )
     assert "created 3, skipped 0" in out.getvalue()
+    assert "embedded 3 evidence item(s)" in out.getvalue()
+    assert not Evidence.objects.filter(workspace__slug="acme", embedding__isnull=True).exists()
     out = io.StringIO()
     call_command(
         "import_evidence", str(path), workspace="acme", fmt="support_csv", user="rita", stdout=out

@@ -1,8 +1,18 @@
-"""GET /api/v1/notes/{id}/suggestions/: unlinked evidence of the workspace, most relevant first."""
+"""GET /api/v1/notes/{id}/suggestions/: unlinked evidence of the workspace, most relevant first.
 
+Evidence is ranked by its words and by its meaning (all-MiniLM-L6-v2 vectors), fused by
+reciprocal rank. The model is loaded once per test process.
+"""
+
+import io
+import threading
+
+import numpy as np
 import pytest
+from django.core.management import call_command
 
-from research import selectors
+from research import embeddings, selectors, services
+from research.models import Evidence
 from tests.factories import (
     EvidenceFactory,
     LinkFactory,
@@ -25,8 +35,10 @@ def note(empathy_map):
 def evidence(workspace):
     source = SourceFactory(workspace=workspace, kind="support_ticket")
 
-    def add(text):
-        return EvidenceFactory(source=source, text=text)
+    def add(text, *, embedded=True):
+        # As evidence_create stores it; `embedded=False` is an item an import has not reached.
+        vector = embeddings.to_bytes(embeddings.embed([text])[0]) if embedded else None
+        return EvidenceFactory(source=source, text=text, embedding=vector)
 
     return add
 
@@ -46,6 +58,7 @@ def test_the_most_relevant_evidence_comes_first(api, vera, note, evidence):
     assert results[0]["score"] > results[1]["score"] > 0
     assert set(results[0]["matched"]) >= {"losing", "paper", "receipts", "tax", "deadline"}
     assert results[1]["matched"] == ["receipts"]
+    assert results[1]["reason"] == "matching words: receipts"
     assert results[0]["evidence"]["text"] == best.text
     assert results[0]["evidence"]["kind"] == "support_ticket"
 
@@ -105,3 +118,119 @@ def test_suggestions_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = suggestions(api, vera, note)
     assert len(response.data["results"]) == 20
+
+
+def test_evidence_that_shares_no_word_but_means_the_same_is_suggested(
+    api, vera, empathy_map, evidence
+):
+    note = NoteFactory(map=empathy_map, section="pains", text="Too many alerts at night")
+    evidence("The invoice PDF uses the wrong colour")
+    paraphrase = evidence("my phone keeps buzzing with pings after 11pm")
+
+    results = suggestions(api, vera, note).data["results"]
+
+    assert [result["evidence"]["id"] for result in results] == [paraphrase.pk]
+    assert results[0]["matched"] == []
+    assert results[0]["reason"] == "similar meaning"
+    assert results[0]["score"] > 0
+
+
+def test_evidence_found_by_words_and_meaning_ranks_above_either_alone(
+    api, vera, empathy_map, evidence
+):
+    note = NoteFactory(map=empathy_map, section="pains", text="Too many alerts at night")
+    by_meaning = evidence("my phone keeps buzzing with pings after 11pm")
+    by_both = evidence("So many alerts late at night that I mute the app")
+
+    ids = [result["evidence"]["id"] for result in suggestions(api, vera, note).data["results"]]
+
+    assert ids == [by_both.pk, by_meaning.pk]
+
+
+def test_a_blank_note_gets_no_suggestions(api, vera, empathy_map, evidence):
+    note = NoteFactory(map=empathy_map, section="pains", text="   ")
+    evidence("my phone keeps buzzing with pings after 11pm")
+
+    assert suggestions(api, vera, note).data == {"results": []}
+
+
+def test_evidence_not_yet_embedded_is_still_suggested_by_its_words(api, vera, note, evidence):
+    waiting = evidence("Receipts vanish before the deadline", embedded=False)
+
+    results = suggestions(api, vera, note).data["results"]
+
+    assert [result["evidence"]["id"] for result in results] == [waiting.pk]
+    assert results[0]["reason"] == "matching words: receipts, deadline"
+
+
+def test_a_big_workspace_still_compares_every_item_by_meaning(
+    api, vera, empathy_map, evidence, monkeypatch
+):
+    monkeypatch.setattr(selectors, "SUGGESTION_CANDIDATES", 3)
+    note = NoteFactory(map=empathy_map, section="pains", text="Too many alerts at night")
+    for number in range(5):
+        evidence(f"Onboarding call number {number}")
+    paraphrase = evidence("my phone keeps buzzing with pings after 11pm")
+
+    ids = [result["evidence"]["id"] for result in suggestions(api, vera, note).data["results"]]
+
+    assert ids == [paraphrase.pk]
+
+
+def test_created_evidence_is_embedded_at_once(api, rita, workspace):
+    source = SourceFactory(workspace=workspace, kind="interview")
+    text = "I photograph receipts on Sunday night"
+
+    response = api(rita).post("/api/v1/evidence/", {"source": source.pk, "text": text})
+
+    assert response.status_code == 201, response.data
+    stored = Evidence.objects.get(pk=response.data["id"]).embedding
+    vector = embeddings.from_bytes([stored])[0]
+    assert len(stored) == embeddings.VECTOR_BYTES
+    assert np.allclose(vector, embeddings.embed([text])[0], atol=1e-6)
+
+
+SUPPORT_CSV = (
+    "Ticket ID,Created At,Subject,Description\n"
+    "9001,2026-03-02,Night pings,My phone keeps buzzing with pings after 11pm\n"
+    "9002,2026-03-03,Invoice colour,The invoice PDF uses the wrong colour\n"
+)
+
+
+def import_support_csv(rita, workspace):
+    return services.evidence_import(
+        actor=rita, workspace_slug=workspace.slug, fmt="support_csv", data=SUPPORT_CSV.encode()
+    )
+
+
+def test_imported_evidence_is_embedded_by_the_backfill_command(
+    api, rita, vera, empathy_map, workspace, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = import_support_csv(rita, workspace)
+    assert report.created == 2
+    assert len(callbacks) == 1  # the background embedding, started once the import commits
+    assert not Evidence.objects.filter(embedding__isnull=False).exists()
+
+    output = io.StringIO()
+    call_command("embed_evidence", "--workspace", workspace.slug, stdout=output)
+
+    assert output.getvalue().startswith("embedded 2 evidence item(s)")
+
+    assert not Evidence.objects.filter(embedding__isnull=True).exists()
+    note = NoteFactory(map=empathy_map, section="pains", text="Too many alerts at night")
+    pings = Evidence.objects.get(external_key="9001")
+    results = suggestions(api, vera, note).data["results"]
+    assert [result["evidence"]["id"] for result in results] == [pings.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_is_embedded_in_the_background_after_it_commits(rita, workspace):
+    import_support_csv(rita, workspace)
+
+    for thread in threading.enumerate():
+        if thread.name == f"embed-evidence-{workspace.pk}":
+            thread.join(timeout=60)
+
+    assert Evidence.objects.count() == 2
+    assert not Evidence.objects.filter(embedding__isnull=True).exists()

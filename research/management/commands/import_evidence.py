@@ -8,8 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from maps.models import Workspace
 from research.importers import FORMATS
-from research.services import ImportRejected, ImportTooLarge, evidence_import, import_limit
+from research.services import (
+    ImportRejected,
+    ImportTooLarge,
+    evidence_embed_missing,
+    evidence_import,
+    import_limit,
+)
 
 
 class Command(BaseCommand):
@@ -57,6 +64,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  line {problem['line']}: {problem['detail']}")
         if len(options["files"]) > 1:
             self.stdout.write(f"total: created {totals['created']}, skipped {totals['skipped']}")
+        if totals["created"]:
+            # The service embeds in a background thread that would die with this command.
+            embedded = evidence_embed_missing(
+                workspace_id=workspace_id_for_slug(options["workspace"])
+            )
+            self.stdout.write(f"embedded {embedded} evidence item(s) for suggestions by meaning")
         if failed:
             raise CommandError(f"{len(failed)} file(s) not imported: {', '.join(failed)}")
 
@@ -90,3 +103,7 @@ class Command(BaseCommand):
             raise
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+
+
+def workspace_id_for_slug(slug: str) -> int | None:
+    return Workspace.objects.filter(slug=slug).values_list("pk", flat=True).first()
