@@ -163,9 +163,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous caller with the first class's challenge, and only
+    # a class with one (Token) makes that the contract's 401 rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -187,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "kind": name both, keeping the source kinds' name.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "research.models.SourceKind",
+        "TeamSignalKindEnum": "maps.api.TEAM_SIGNAL_KINDS",
+    },
 }
 
 # Websocket tuning (see maps/consumers.py).

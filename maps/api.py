@@ -165,6 +165,93 @@ class QueueEntrySerializer(serializers.Serializer):
     note = NoteSerializer()
 
 
+class TeamStatusCountsSerializer(StatusCountsSerializer):
+    notes = serializers.IntegerField()
+
+
+TEAM_SIGNAL_KINDS = ["assumed_vs_supported", "contested"]
+
+
+class TeamSignalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=TEAM_SIGNAL_KINDS,
+        help_text=(
+            "assumed_vs_supported: one team's notes here are mostly (over half) assumptions while "
+            "another's are mostly supported; contested: fresh evidence contradicts notes of the "
+            "teams listed, in a section two or more teams write in."
+        ),
+    )
+    assuming = serializers.ListField(child=serializers.CharField(), required=False)
+    supported = serializers.ListField(child=serializers.CharField(), required=False)
+    teams = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class SectionTeamsSerializer(serializers.Serializer):
+    teams = serializers.DictField(
+        child=TeamStatusCountsSerializer(),
+        help_text="Team -> its live notes in the section, by status; most notes first.",
+    )
+    signals = TeamSignalSerializer(many=True)
+
+
+CHANGE_KINDS = [
+    "created",
+    "edited",
+    "moved",
+    "deleted",
+    "restored",
+    "reviewed",
+    "linked",
+    "unlinked",
+    "map_updated",
+]
+
+
+class ChangeCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    edited = serializers.IntegerField()
+    moved = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+    restored = serializers.IntegerField()
+    reviewed = serializers.IntegerField()
+    linked = serializers.IntegerField(help_text="Evidence links added.")
+    unlinked = serializers.IntegerField(help_text="Evidence links removed.")
+    map_updated = serializers.IntegerField()
+
+
+class ChangedNoteSerializer(serializers.Serializer):
+    changes = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANGE_KINDS[:-1]),
+        help_text="In the order first seen.",
+    )
+    by = serializers.ListField(child=serializers.CharField(), help_text="Who made the changes.")
+    at = serializers.DateTimeField(help_text="The latest change.")
+    note = NoteSerializer(help_text="The note as it is now, deleted or not.")
+
+
+class LastReviewSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+
+
+class ChangesSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(
+        choices=["last_review", "since", "never_reviewed"],
+        help_text=(
+            "last_review: after the map's latest note.reviewed event; since: after the `since` "
+            "parameter; never_reviewed: no review yet, so the map's whole life."
+        ),
+    )
+    since = serializers.DateTimeField(allow_null=True)
+    last_review = LastReviewSerializer(allow_null=True)
+    events = serializers.IntegerField()
+    counts = ChangeCountsSerializer()
+    notes_touched = serializers.IntegerField()
+    notes = ChangedNoteSerializer(
+        many=True, help_text="Notes touched, latest first, at most 100 (see notes_touched)."
+    )
+
+
 class ReviewSerializer(serializers.Serializer):
     map = MapSerializer()
     today = serializers.DateField(help_text="The day statuses were computed for.")
@@ -196,6 +283,11 @@ class ReviewSerializer(serializers.Serializer):
     stale_soon = NoteSerializer(
         many=True, help_text="Supported notes whose evidence goes stale within stale_soon_days."
     )
+    teams_by_section = serializers.DictField(
+        child=SectionTeamsSerializer(),
+        help_text="Section -> the teams with live notes there, and where their views diverge.",
+    )
+    changes = ChangesSerializer(help_text="What changed since the last review (or `since`).")
 
 
 def valid(serializer_class, request, **kwargs) -> dict:
@@ -369,20 +461,35 @@ class MapEventsView(APIView):
     )
     def get(self, request, map_id):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-        since = request.query_params.get("since", "0")
-        if not since.isdigit():
+        since = selectors.parse_id(request.query_params.get("since", "0"))
+        if since is None:
             raise serializers.ValidationError({"since": "Give a whole number (a seq)."})
-        events = selectors.events_since(empathy_map=empathy_map, since=int(since))
+        events = selectors.events_since(empathy_map=empathy_map, since=since)
         return Response(
             {"seq": empathy_map.seq, "events": [event_message(event) for event in events]}
         )
 
 
 class MapReviewView(APIView):
-    @extend_schema(responses={200: ReviewSerializer, **ERRORS}, tags=["review"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                str,
+                description=(
+                    "Report changes after this ISO 8601 datetime (or date) instead of after "
+                    "the last review; without an offset it is in the server's TIME_ZONE."
+                ),
+            )
+        ],
+        responses={200: ReviewSerializer, **ERRORS},
+        tags=["review"],
+    )
     def get(self, request, map_id):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-        return Response(selectors.map_review(empathy_map=empathy_map))
+        since = request.query_params.get("since")
+        since = selectors.parse_since(since) if since else None
+        return Response(selectors.map_review(empathy_map=empathy_map, since=since))
 
 
 # Notes ---------------------------------------------------------------------------------------

@@ -1,12 +1,24 @@
 """Reads, with the access checks that every view and consumer goes through."""
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
-from maps.models import EmpathyMap, MapEvent, Membership, Note, ReviewState, Role, Workspace
+from maps.models import (
+    EmpathyMap,
+    EventKind,
+    MapEvent,
+    Membership,
+    Note,
+    ReviewState,
+    Role,
+    Workspace,
+)
 from research import status as evidence_status
 from research.status import (
     NO_EVIDENCE,
@@ -17,6 +29,8 @@ from research.status import (
 )
 
 EVENTS_PAGE_SIZE = 1000
+# The largest id (or seq) a database column holds: a bigger number names nothing.
+MAX_ID = 2**63 - 1
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -24,6 +38,17 @@ def iso(value: datetime | date | None) -> str | None:
         return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def parse_id(text: str | None) -> int | None:
+    """A whole number from a query string or header (ASCII digits, at most MAX_ID), else None.
+
+    `str.isdigit` alone accepts "²" and other digits that `int` refuses.
+    """
+    if not text or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 # Access ---------------------------------------------------------------------------------------
@@ -200,12 +225,19 @@ def event_for_op(*, map_id: int, actor, op_id: str) -> MapEvent | None:
     return MapEvent.objects.filter(map_id=map_id, actor_id=actor.pk, op_id=op_id).first()
 
 
-def map_review(*, empathy_map: EmpathyMap, stale_soon_days: int = STALE_SOON_DAYS) -> dict:
+def map_review(
+    *,
+    empathy_map: EmpathyMap,
+    stale_soon_days: int = STALE_SOON_DAYS,
+    since: datetime | None = None,
+) -> dict:
     """The lead's overview of a map's live notes (contract: review), in a fixed number of queries.
 
     Dismissed notes are counted but left out of the assumption queue: the lead has ruled on them.
+    `changes` covers what happened since `since`, else since the last review (`map_changes`).
     """
-    notes = map_notes(empathy_map=empathy_map)
+    every_note = map_notes(empathy_map=empathy_map, include_deleted=True)
+    notes = [note for note in every_note if not note["deleted"]]
     counts = dict.fromkeys(STATUSES, 0)
     by_section = {section: dict.fromkeys(STATUSES, 0) for section in empathy_map.sections}
     by_team: dict[str, int] = {}
@@ -267,4 +299,154 @@ def map_review(*, empathy_map: EmpathyMap, stale_soon_days: int = STALE_SOON_DAY
         "assumption_queue": [{"reason": queue_reason(note), "note": note} for note in queue],
         "stale_soon_days": stale_soon_days,
         "stale_soon": stale_soon,
+        "teams_by_section": teams_by_section(notes, sections=list(by_section)),
+        "changes": map_changes(
+            empathy_map=empathy_map,
+            notes={note["id"]: note for note in every_note},
+            since=since,
+        ),
+    }
+
+
+# Where teams see the customer differently -----------------------------------------------------
+
+
+def mostly(counts: dict, status: str) -> bool:
+    """More than half of a team's notes in a section have this status."""
+    return counts[status] * 2 > counts["notes"]
+
+
+def teams_by_section(notes: list[dict], *, sections: list[str]) -> dict[str, dict]:
+    """Per section, each team's notes by status, and where the teams' views diverge.
+
+    Two signals, both from the notes' evidence status, nothing else:
+    `assumed_vs_supported`: one team's notes there are mostly assumptions while another
+    team's are mostly supported; `contested`: fresh evidence contradicts notes in a section
+    that two or more teams write in (the teams listed are those whose notes are contested).
+    """
+    tallies: dict[str, dict[str, dict[str, int]]] = {section: {} for section in sections}
+    for note in notes:
+        teams = tallies.setdefault(note["section"], {})
+        counts = teams.setdefault(note["team"], {"notes": 0, **dict.fromkeys(STATUSES, 0)})
+        counts["notes"] += 1
+        counts[note["status"]] += 1
+
+    result = {}
+    for section, teams in tallies.items():
+        ordered = dict(sorted(teams.items(), key=lambda item: (-item[1]["notes"], item[0])))
+        assuming = [team for team, counts in ordered.items() if mostly(counts, "assumption")]
+        supported = [team for team, counts in ordered.items() if mostly(counts, "supported")]
+        contested = [team for team, counts in ordered.items() if counts["contested"]]
+        signals = []
+        if assuming and supported:
+            signals.append(
+                {"kind": "assumed_vs_supported", "assuming": assuming, "supported": supported}
+            )
+        if contested and len(ordered) > 1:
+            signals.append({"kind": "contested", "teams": contested})
+        result[section] = {"teams": ordered, "signals": signals}
+    return result
+
+
+# What changed since the last review -----------------------------------------------------------
+
+# What each kind of event did to a note, as the review dashboard words it.
+CHANGE_NAMES = {
+    EventKind.NOTE_CREATED: "created",
+    EventKind.NOTE_UPDATED: "edited",
+    EventKind.NOTE_MOVED: "moved",
+    EventKind.NOTE_DELETED: "deleted",
+    EventKind.NOTE_RESTORED: "restored",
+    EventKind.NOTE_REVIEWED: "reviewed",
+    EventKind.LINK_CREATED: "linked",
+    EventKind.LINK_DELETED: "unlinked",
+    EventKind.MAP_UPDATED: "map_updated",
+}
+CHANGED_NOTES_LIMIT = 100
+# "2026-06-01T09:00:00+02:00" sent unencoded in a query string arrives with a space for the "+".
+OFFSET_WITH_SPACE = re.compile(r" (\d{2}:?\d{2})$")
+
+
+def parse_since(value: str) -> datetime:
+    """An ISO 8601 datetime (or date: its start) from a query string; naive means TIME_ZONE."""
+    text = OFFSET_WITH_SPACE.sub(r"+\1", value.strip())
+    try:
+        moment = parse_datetime(text)
+        day = None if moment else parse_date(text)
+    except ValueError:
+        moment = day = None
+    if day is not None:
+        moment = datetime.combine(day, time.min)
+    if moment is None:
+        raise ValidationError(
+            {"since": "Give an ISO 8601 date and time, e.g. 2026-06-01T09:00:00Z or 2026-06-01."}
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def last_review(*, empathy_map: EmpathyMap) -> dict | None:
+    """The map's latest note.reviewed event: its seq, time and lead; None if never reviewed."""
+    return (
+        MapEvent.objects.filter(map_id=empathy_map.pk, kind=EventKind.NOTE_REVIEWED)
+        .order_by("-seq")
+        .values("seq", "created_at", "actor__username")
+        .first()
+    )
+
+
+def map_changes(
+    *, empathy_map: EmpathyMap, notes: dict[int, dict], since: datetime | None = None
+) -> dict:
+    """What changed on the map since `since`, else since its last review, from the event log.
+
+    Two queries (one with `since`). A map never reviewed reports over its whole life, so that
+    the first review sees everything. `notes` are the map's notes, deleted ones too, by id: the
+    latest state of each note touched. The list is the most recently touched first, at most
+    CHANGED_NOTES_LIMIT; `notes_touched` counts them all.
+    """
+    review = last_review(empathy_map=empathy_map)
+    events = MapEvent.objects.filter(map_id=empathy_map.pk)
+    if since is not None:
+        basis = "since"
+        events = events.filter(created_at__gt=since)
+    elif review is not None:
+        basis = "last_review"
+        since = review["created_at"]
+        events = events.filter(seq__gt=review["seq"])
+    else:
+        basis = "never_reviewed"
+    rows = events.order_by("seq").values_list(
+        "kind", "created_at", "actor__username", "payload__note__id"
+    )
+
+    counts = dict.fromkeys(CHANGE_NAMES.values(), 0)
+    touched: dict[int, dict] = {}
+    for kind, at, actor, note_id in rows:
+        change = CHANGE_NAMES.get(kind)
+        if change is None:
+            continue
+        counts[change] += 1
+        if note_id is None or int(note_id) not in notes:
+            continue
+        entry = touched.pop(int(note_id), None) or {"changes": [], "by": []}
+        if change not in entry["changes"]:
+            entry["changes"].append(change)
+        if actor and actor not in entry["by"]:
+            entry["by"].append(actor)
+        entry["at"] = iso(at)
+        touched[int(note_id)] = entry  # re-inserted: the dict ends with the latest touched
+
+    latest_first = list(reversed(touched.items()))[:CHANGED_NOTES_LIMIT]
+    return {
+        "basis": basis,
+        "since": iso(since),
+        "last_review": (
+            {"at": iso(review["created_at"]), "by": review["actor__username"]} if review else None
+        ),
+        "events": sum(counts.values()),
+        "counts": counts,
+        "notes_touched": len(touched),
+        "notes": [{**entry, "note": notes[note_id]} for note_id, entry in latest_first],
     }

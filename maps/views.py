@@ -12,6 +12,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from maps import selectors, services
@@ -216,11 +218,97 @@ def labelled(note: dict, labels: dict) -> dict:
     }
 
 
+CHANGE_LABELS = {
+    "created": "created",
+    "edited": "edited",
+    "moved": "moved",
+    "deleted": "deleted",
+    "restored": "restored",
+    "reviewed": "reviewed",
+    "linked": "evidence linked",
+    "unlinked": "evidence unlinked",
+    "map_updated": "map settings changed",
+}
+
+
+def team_rows(teams_by_section: dict, labels: dict) -> list[dict]:
+    """The teams table: one group of rows per section with notes, and its signals in words."""
+    groups = []
+    for key, entry in teams_by_section.items():
+        if not entry["teams"]:
+            continue
+        team_label = {team: Team(team).label for team in entry["teams"]}
+
+        def share(teams: list[str], status: str, entry=entry, team_label=team_label) -> str:
+            return ", ".join(
+                f"{team_label[team]} ({entry['teams'][team][status]} of "
+                f"{entry['teams'][team]['notes']})"
+                for team in teams
+            )
+
+        signals = []
+        for signal in entry["signals"]:
+            if signal["kind"] == "assumed_vs_supported":
+                signals.append(
+                    f"Mostly assumptions: {share(signal['assuming'], 'assumption')}. "
+                    f"Mostly supported: {share(signal['supported'], 'supported')}."
+                )
+            else:
+                signals.append(
+                    f"Contradicted by fresh evidence: {share(signal['teams'], 'contested')}."
+                )
+        groups.append(
+            {
+                "label": labels.get(key, key),
+                "signals": signals,
+                "teams": [
+                    {
+                        "label": team_label[team],
+                        "notes": counts["notes"],
+                        "cells": [(status, counts[status]) for status in STATUSES],
+                    }
+                    for team, counts in entry["teams"].items()
+                ],
+            }
+        )
+    return groups
+
+
+def change_rows(changes: dict, labels: dict) -> dict:
+    counts = [(CHANGE_LABELS[name], count) for name, count in changes["counts"].items() if count]
+    notes = [
+        {
+            **labelled(entry["note"], labels),
+            "what": ", ".join(CHANGE_LABELS[name] for name in entry["changes"]),
+            "by": ", ".join(entry["by"]),
+            "at": parse_datetime(entry["at"]),
+            "status_label": STATUS_LABELS[entry["note"]["status"]],
+        }
+        for entry in changes["notes"]
+    ]
+    last_review = changes["last_review"]
+    return {
+        **changes,
+        "since": parse_datetime(changes["since"]) if changes["since"] else None,
+        "last_review": last_review and {**last_review, "at": parse_datetime(last_review["at"])},
+        "count_list": counts,
+        "note_list": notes,
+        "more": changes["notes_touched"] - len(notes),
+    }
+
+
 @login_required
 @require_http_methods(["GET"])
 def review(request, map_id):
     empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-    summary = selectors.map_review(empathy_map=empathy_map)
+    since_text = request.GET.get("since", "").strip()
+    since = since_error = None
+    if since_text:
+        try:
+            since = selectors.parse_since(since_text)
+        except ValidationError as error:
+            since_error = error.message_dict["since"][0]
+    summary = selectors.map_review(empathy_map=empathy_map, since=since)
     labels = dict(Section.choices)
     rows = [
         {
@@ -254,6 +342,7 @@ def review(request, map_id):
         }
         for key, counts in coverage.items()
     ]
+    team_groups = team_rows(summary["teams_by_section"], labels)
     return render(
         request,
         "maps/review.html",
@@ -279,6 +368,12 @@ def review(request, map_id):
                 labels[key] for key in summary["sections_without_evidence"] if key in labels
             ],
             "is_lead": Role(empathy_map.role).includes(Role.LEAD),
+            "team_groups": team_groups,
+            "team_signals": any(group["signals"] for group in team_groups),
+            "changes": change_rows(summary["changes"], labels),
+            "since_text": since_text,
+            "since_error": since_error,
+            "time_zone": timezone.get_current_timezone_name(),
         },
     )
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from maps.models import EmpathyMap
+from maps.services import note_create, note_review
 from research.models import Evidence, Segment, Source
 from tests.factories import EvidenceFactory, LinkFactory, NoteFactory, SourceFactory
 
@@ -89,6 +90,58 @@ def test_the_review_page_shows_counts_by_section_and_status(client, vera, empath
     assert "Notes by section and evidence status" in html
     assert "Exports break every quarter" in html
     assert "Where the map lacks evidence" in html
+
+
+def test_the_review_page_shows_changes_and_team_differences_with_escaped_text(
+    client, alice, bob, vera, empathy_map
+):
+    first = note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Old news")
+    note_review(actor=alice, note_id=first["id"], state="validated")
+    note_create(
+        actor=bob, map_id=empathy_map.pk, section="pains", text="<b>Bold</b> & co", team="sales"
+    )
+    html = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/").content.decode()
+    assert "Changes since the last review" in html
+    assert "Last review:" in html and "by alice" in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html
+    assert "<b>Bold</b>" not in html
+    assert "Notes touched" in html and "Created</strong> by bob" in html
+    assert "Where teams see the customer differently" in html
+    assert '<th scope="rowgroup" rowspan="2" class="group-head">Pains' in html
+    assert '<th scope="row">Sales</th>' in html
+
+
+def test_the_review_page_flags_teams_that_differ(client, vera, empathy_map):
+    source = SourceFactory(workspace=empathy_map.workspace)
+    NoteFactory(map=empathy_map, section="feels", team="marketing", text="Loves dashboards")
+    LinkFactory(
+        note=NoteFactory(map=empathy_map, section="feels", team="research", text="Hates charts"),
+        evidence=EvidenceFactory(source=source),
+    )
+    html = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/").content.decode()
+    assert "teams differ" in html
+    assert "Mostly assumptions: Marketing (1 of 1). Mostly supported: Research (1 of 1)." in html
+
+
+def test_the_review_page_explains_a_since_it_cannot_read(client, vera, empathy_map):
+    response = logged_in(client, vera).get(
+        f"/maps/{empathy_map.pk}/review/", {"since": "<script>soon"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is not a date we can read" in html
+    assert "&lt;script&gt;soon" in html and "<script>soon" not in html
+    assert "Changes so far" in html  # no review yet: the map's whole life
+
+
+def test_the_review_page_shows_changes_since_a_chosen_time(client, bob, vera, empathy_map):
+    note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Receipts get lost")
+    response = logged_in(client, vera).get(
+        f"/maps/{empathy_map.pk}/review/", {"since": "2000-01-02T03:04"}
+    )
+    html = response.content.decode()
+    assert "Changes since 2 Jan 2000, 03:04" in html
+    assert "Receipts get lost" in html
 
 
 def test_the_review_page_is_hidden_from_outsiders(client, mallory, empathy_map):

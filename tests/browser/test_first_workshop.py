@@ -58,4 +58,5 @@ def test_a_new_user_fills_a_map_and_backs_a_note_with_evidence(new_context):
     expect(note).to_contain_text("Supported")
 
     page.get_by_role("link", name="Review").click()
-    expect(page.get_by_role("listitem").filter(has_text="Supported")).to_contain_text("1")
+    at_a_glance = page.get_by_role("region", name="At a glance")
+    expect(at_a_glance.get_by_role("listitem").filter(has_text="Supported")).to_contain_text("1")

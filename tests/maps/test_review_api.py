@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import (
     EvidenceFactory,
@@ -186,6 +187,199 @@ def test_review_takes_a_fixed_number_of_queries(
         note = NoteFactory(map=empathy_map, section=empathy_map.sections[number % 9])
         evidence = EvidenceFactory(source=source, segment=segments[number % 4])
         LinkFactory(note=note, evidence=evidence)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         data = review(api, vera, empathy_map)
     assert data["total"] == notes
+
+
+# Where teams see the customer differently ---------------------------------------------------
+
+
+def team_counts(notes, **statuses):
+    return {
+        "notes": notes,
+        **dict.fromkeys(["assumption", "supported", "stale", "contested"], 0),
+    } | (statuses)
+
+
+def test_it_counts_each_teams_notes_by_status_per_section(api, vera, empathy_map, workspace):
+    fresh = EvidenceFactory(source=SourceFactory(workspace=workspace), collected_on=TODAY)
+
+    def note(section, team, *, supported=False, contested=False):
+        made = NoteFactory(map=empathy_map, section=section, team=team)
+        if supported or contested:
+            LinkFactory(note=made, evidence=fresh)
+        if contested:
+            LinkFactory(
+                note=made,
+                evidence=EvidenceFactory(source=fresh.source, collected_on=TODAY),
+                stance="contradicts",
+            )
+        return made
+
+    note("pains", "marketing")
+    note("pains", "marketing")
+    note("pains", "marketing", supported=True)
+    note("pains", "research", supported=True)
+    note("pains", "research", supported=True)
+    note("feels", "design", contested=True)
+    note("feels", "product")
+    note("says", "sales", contested=True)  # one team alone: nobody to differ with
+    NoteFactory(map=empathy_map, section="says", team="support", deleted_at="2026-06-01T00:00Z")
+
+    teams = review(api, vera, empathy_map)["teams_by_section"]
+    assert list(teams) == empathy_map.sections
+    assert teams["pains"]["teams"] == {
+        "marketing": team_counts(3, assumption=2, supported=1),
+        "research": team_counts(2, supported=2),
+    }
+    assert list(teams["pains"]["teams"]) == ["marketing", "research"]  # most notes first
+    assert teams["pains"]["signals"] == [
+        {"kind": "assumed_vs_supported", "assuming": ["marketing"], "supported": ["research"]}
+    ]
+    assert teams["feels"]["signals"] == [{"kind": "contested", "teams": ["design"]}]
+    assert teams["says"] == {"teams": {"sales": team_counts(1, contested=1)}, "signals": []}
+    assert teams["gains"] == {"teams": {}, "signals": []}
+
+
+def test_half_assumptions_is_not_mostly_assumptions(api, vera, empathy_map, workspace):
+    fresh = EvidenceFactory(source=SourceFactory(workspace=workspace), collected_on=TODAY)
+    NoteFactory(map=empathy_map, section="pains", team="marketing")
+    LinkFactory(
+        note=NoteFactory(map=empathy_map, section="pains", team="marketing"), evidence=fresh
+    )
+    LinkFactory(note=NoteFactory(map=empathy_map, section="pains", team="research"), evidence=fresh)
+    assert review(api, vera, empathy_map)["teams_by_section"]["pains"]["signals"] == []
+
+
+# What changed since the last review ---------------------------------------------------------
+
+
+def create(api, user, empathy_map, text, section="pains"):
+    response = api(user).post(
+        f"/api/v1/maps/{empathy_map.pk}/notes/", {"section": section, "text": text}, format="json"
+    )
+    assert response.status_code == 201, response.data
+    return response.data
+
+
+def review_note(api, lead, note):
+    response = api(lead).post(f"/api/v1/notes/{note['id']}/review/", {"state": "validated"})
+    assert response.status_code == 200, response.data
+    return response.data
+
+
+def test_changes_since_the_last_review_count_every_kind(api, alice, bob, rita, vera, empathy_map):
+    reviewed = create(api, bob, empathy_map, "Month end takes days")
+    version = review_note(api, alice, reviewed)["version"]
+    later = create(api, bob, empathy_map, "Receipts get lost")
+    gone = create(api, bob, empathy_map, "A typo")
+    notes = api(bob)
+    notes.patch(
+        f"/api/v1/notes/{reviewed['id']}/", {"text": "Month end takes a week", "version": version}
+    )
+    notes.patch(f"/api/v1/notes/{reviewed['id']}/", {"section": "feels"})
+    notes.delete(f"/api/v1/notes/{later['id']}/")
+    notes.post(f"/api/v1/notes/{later['id']}/restore/")
+    notes.delete(f"/api/v1/notes/{gone['id']}/")
+    evidence = EvidenceFactory(source=SourceFactory(workspace=empathy_map.workspace))
+    link = api(rita).post(
+        f"/api/v1/notes/{reviewed['id']}/links/",
+        {"evidence": evidence.pk, "stance": "supports"},
+        format="json",
+    )
+    api(rita).delete(f"/api/v1/links/{link.data['id']}/")
+
+    changes = review(api, vera, empathy_map)["changes"]
+    assert changes["basis"] == "last_review"
+    assert changes["last_review"]["by"] == "alice"
+    assert changes["since"] == changes["last_review"]["at"]
+    assert changes["counts"] == {
+        "created": 2,
+        "edited": 1,
+        "moved": 1,
+        "deleted": 2,
+        "restored": 1,
+        "reviewed": 0,
+        "linked": 1,
+        "unlinked": 1,
+        "map_updated": 0,
+    }
+    assert changes["events"] == 9
+    touched = [(entry["note"]["id"], entry["changes"], entry["by"]) for entry in changes["notes"]]
+    assert touched == [  # the latest touched first
+        (reviewed["id"], ["edited", "moved", "linked", "unlinked"], ["bob", "rita"]),
+        (gone["id"], ["created", "deleted"], ["bob"]),
+        (later["id"], ["created", "deleted", "restored"], ["bob"]),
+    ]
+    assert changes["notes_touched"] == 3
+    latest = {entry["note"]["id"]: entry["note"] for entry in changes["notes"]}
+    assert latest[reviewed["id"]]["text"] == "Month end takes a week"
+    assert latest[reviewed["id"]]["section"] == "feels"
+    assert latest[gone["id"]]["deleted"] is True
+    assert latest[later["id"]]["deleted"] is False
+
+
+def test_a_map_never_reviewed_reports_its_whole_life(api, bob, vera, empathy_map):
+    create(api, bob, empathy_map, "Month end takes days")
+    api(bob).patch(f"/api/v1/maps/{empathy_map.pk}/", {"title": "x"}, format="json")
+    changes = review(api, vera, empathy_map)["changes"]
+    assert changes["basis"] == "never_reviewed"
+    assert (changes["since"], changes["last_review"]) == (None, None)
+    assert changes["counts"]["created"] == 1
+    assert changes["notes_touched"] == 1
+
+
+def test_nothing_changed_right_after_a_review(api, alice, bob, vera, empathy_map):
+    review_note(api, alice, create(api, bob, empathy_map, "Month end takes days"))
+    changes = review(api, vera, empathy_map)["changes"]
+    assert (changes["events"], changes["notes"]) == (0, [])
+
+
+def test_since_replaces_the_last_review(api, alice, bob, vera, empathy_map):
+    first = create(api, bob, empathy_map, "Month end takes days")
+    cut = timezone.now()
+    review_note(api, alice, first)
+    second = create(api, bob, empathy_map, "Receipts get lost")
+    url = f"/api/v1/maps/{empathy_map.pk}/review/"
+    changes = api(vera).get(url, {"since": cut.isoformat()}).data["changes"]
+    assert changes["basis"] == "since"
+    assert changes["counts"]["reviewed"] == 1
+    assert [entry["note"]["id"] for entry in changes["notes"]] == [second["id"], first["id"]]
+    assert changes["last_review"]["by"] == "alice"
+    # A date alone means its start; an offset sent unencoded arrives with a space for its "+".
+    for since in ["2000-01-01", "2000-01-01T00:00:00+02:00"]:
+        changes = api(vera).get(f"{url}?since={since}").data["changes"]
+        assert changes["counts"]["created"] == 2, since
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-01", "2026-06-01T25:00", "12"])
+def test_since_must_be_a_date_and_time(api, vera, empathy_map, since):
+    response = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/review/", {"since": since})
+    assert response.status_code == 400
+    assert "since" in response.data
+
+
+def test_outsiders_get_404_whatever_since_they_send(api, mallory, empathy_map):
+    response = api(mallory).get(f"/api/v1/maps/{empathy_map.pk}/review/", {"since": "nope"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("notes", [3, 40])
+def test_changes_take_a_fixed_number_of_queries(
+    api, alice, bob, rita, vera, empathy_map, notes, django_assert_max_num_queries
+):
+    evidence = EvidenceFactory(source=SourceFactory(workspace=empathy_map.workspace))
+    made = [create(api, bob, empathy_map, f"Note {number}") for number in range(notes)]
+    review_note(api, alice, made[0])
+    for note in made:
+        api(bob).patch(f"/api/v1/notes/{note['id']}/", {"section": "gains"})
+        api(rita).post(
+            f"/api/v1/notes/{note['id']}/links/",
+            {"evidence": evidence.pk, "stance": "supports"},
+            format="json",
+        )
+    with django_assert_max_num_queries(8):
+        data = review(api, vera, empathy_map)
+    assert data["changes"]["notes_touched"] == notes
+    assert data["changes"]["counts"]["linked"] == notes
