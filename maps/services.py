@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
@@ -29,9 +29,9 @@ from maps.models import (
 from maps.selectors import (
     map_for_user,
     map_payload,
+    membership_role,
     note_data,
     note_for_user,
-    require_role,
     workspace_for_user,
 )
 from research.models import SourceKind
@@ -493,15 +493,15 @@ def note_review(
     if assignee:
         if state != ReviewState.NEEDS_RESEARCH:
             raise ValidationError({"assignee": "Only a needs_research review has an assignee."})
-        assignee_user = _user_by_username(assignee)
-        try:
-            require_role(
-                user=assignee_user, workspace_id=note.map.workspace_id, role=Role.RESEARCHER
-            )
-        except (Http404, PermissionDenied):
+        # Said the same way for an unknown username: the field is `assignee`, not `username`.
+        assignee_user = get_user_model().objects.filter(username=assignee).first()
+        role = assignee_user and membership_role(
+            user=assignee_user, workspace_id=note.map.workspace_id
+        )
+        if not role or not role.includes(Role.RESEARCHER):
             raise ValidationError(
                 {"assignee": f"{assignee} is not a researcher in this workspace."}
-            ) from None
+            )
     if due is not None and state != ReviewState.NEEDS_RESEARCH:
         raise ValidationError({"due": "Only a needs_research review has a due date."})
     with transaction.atomic():

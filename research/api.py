@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from maps.api import ERRORS, ErrorSerializer, MapSerializer, NoteSerializer, valid
 from maps.models import Role
-from maps.selectors import iso, map_for_user, note_for_user, workspace_for_user
+from maps.selectors import iso, map_for_user, note_for_user, parse_id, workspace_for_user
 from research import export, selectors, services
 from research.importers import FORMATS
 from research.models import SourceKind, Stance
@@ -159,7 +159,8 @@ class EvidenceListView(APIView):
     def get(self, request):
         params = request.query_params
         source = params.get("source", "")
-        if source and not source.isdigit():
+        source_id = parse_id(source)
+        if source and source_id is None:
             raise serializers.ValidationError({"source": "Give a source id."})
         evidence = selectors.evidence_for_user_list(
             user=request.user,
@@ -167,7 +168,7 @@ class EvidenceListView(APIView):
             q=params.get("q", ""),
             kind=params.get("kind", ""),
             segment=params.get("segment", ""),
-            source_id=int(source) if source else None,
+            source_id=source_id,
         )
         return Response([selectors.evidence_payload(item) for item in evidence[:500]])
 
@@ -275,9 +276,9 @@ class ImportView(APIView):
     def post(self, request, slug):
         workspace_for_user(user=request.user, slug=slug, role=Role.RESEARCHER)
         limit = settings.IMPORT_MAX_BYTES
-        length = request.META.get("CONTENT_LENGTH") or ""
-        if length.isdigit() and int(length) > limit + MULTIPART_SLACK:
-            raise services.ImportTooLarge(size=int(length), limit=limit)
+        length = parse_id(request.META.get("CONTENT_LENGTH"))
+        if length is not None and length > limit + MULTIPART_SLACK:
+            raise services.ImportTooLarge(size=length, limit=limit)
         data = valid(ImportRequestSerializer, request)
         report = services.import_file(
             actor=request.user,

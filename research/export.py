@@ -12,8 +12,7 @@ from django.utils import timezone
 from maps.models import EmpathyMap
 from maps.selectors import iso, map_notes, map_payload
 from research.importers import csv_safe
-from research.models import EvidenceLink
-from research.selectors import link_payload
+from research.selectors import link_payload, links_with_evidence
 
 FORMATS = ("json", "csv", "md")
 
@@ -47,18 +46,7 @@ CSV_COLUMNS = [
 def map_export(*, empathy_map: EmpathyMap) -> dict:
     """`{"map", "exported_at", "notes": [NOTE + "links": [LINK]]}` in four queries."""
     notes = map_notes(empathy_map=empathy_map)
-    links = (
-        EvidenceLink.objects.filter(note__map_id=empathy_map.pk, note__deleted_at__isnull=True)
-        .select_related(
-            "created_by",
-            "evidence",
-            "evidence__workspace",
-            "evidence__source",
-            "evidence__segment",
-            "evidence__source__segment",
-        )
-        .order_by("created_at", "id")
-    )
+    links = links_with_evidence().filter(note__map_id=empathy_map.pk, note__deleted_at__isnull=True)
     order = {section: index for index, section in enumerate(empathy_map.sections)}
     notes.sort(key=lambda note: (order.get(note["section"], len(order)), note["position"]))
     links_by_note: dict[int, list[dict]] = {}

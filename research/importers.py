@@ -391,20 +391,47 @@ def parse_date(value: str) -> date | None:
 
 
 def parse_support_csv(data: bytes, *, filename: str) -> ParsedFile:
-    text = _text_of(data, "a CSV of support tickets with a header row")
-    table = _read_table(text, SUPPORT_COLUMNS)
-    _require(table, SUPPORT_REQUIRED)
+    return _parse_table_file(
+        data,
+        filename=filename,
+        what="a CSV of support tickets with a header row",
+        columns=SUPPORT_COLUMNS,
+        required=SUPPORT_REQUIRED,
+        parse_row=_ticket,
+        row_name="ticket",
+        rows_name="tickets",
+        source_kind="support_ticket",
+        title="Support tickets",
+    )
+
+
+def _parse_table_file(
+    data: bytes,
+    *,
+    filename: str,
+    what: str,
+    columns: dict[str, tuple[str, ...]],
+    required: dict[str, tuple[str, ...]],
+    parse_row,
+    row_name: str,
+    rows_name: str,
+    source_kind: str,
+    title: str,
+) -> ParsedFile:
+    """A CSV with a header, one item per non-blank row; the source dated by its newest row."""
+    table = _read_table(_text_of(data, what), columns)
+    _require(table, required)
     items = [
-        _ticket(table, cells, line)
+        parse_row(table, cells, line)
         for line, cells in table.records()
         if any(cell.strip() for cell in cells)
     ]
-    items = _dedupe(items, "this ticket")
+    items = _dedupe(items, f"this {row_name}")
     if not items:
-        raise ImportFormatError("the file has a header but no tickets")
+        raise ImportFormatError(f"the file has a header but no {rows_name}")
     return ParsedFile(
-        source_kind="support_ticket",
-        source_title=_title("Support tickets", filename),
+        source_kind=source_kind,
+        source_title=_title(title, filename),
         source_collected_on=max(item.collected_on for item in items if item.collected_on),
         source_key=hashlib.sha256(data).hexdigest(),
         items=items,
@@ -834,23 +861,17 @@ def parse_number(value: str) -> str | None:
 
 
 def parse_usage_csv(data: bytes, *, filename: str) -> ParsedFile:
-    text = _text_of(data, "a CSV with columns period, metric, value and segment")
-    table = _read_table(text, USAGE_COLUMNS)
-    _require(table, USAGE_REQUIRED)
-    items = [
-        _usage_row(table, cells, line)
-        for line, cells in table.records()
-        if any(cell.strip() for cell in cells)
-    ]
-    items = _dedupe(items, "this period, metric and segment")
-    if not items:
-        raise ImportFormatError("the file has a header but no rows")
-    return ParsedFile(
+    return _parse_table_file(
+        data,
+        filename=filename,
+        what="a CSV with columns period, metric, value and segment",
+        columns=USAGE_COLUMNS,
+        required=USAGE_REQUIRED,
+        parse_row=_usage_row,
+        row_name="period, metric and segment",
+        rows_name="rows",
         source_kind="usage_data",
-        source_title=_title("Usage data", filename),
-        source_collected_on=max(item.collected_on for item in items if item.collected_on),
-        source_key=hashlib.sha256(data).hexdigest(),
-        items=items,
+        title="Usage data",
     )
 
 

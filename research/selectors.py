@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from maps.models import Membership, Note, ReviewState, Role
-from maps.selectors import iso, note_for_user, note_payload, require_role, username
+from maps.selectors import iso, note_for_user, note_payload, parse_id, require_role, username
 from research import embeddings
 from research import status as evidence_status
 from research.models import Evidence, EvidenceLink, Segment, Source
@@ -82,9 +82,10 @@ def evidence_for_user_list(
         segment_filter = Q(segment__name=segment) | Q(
             segment__isnull=True, source__segment__name=segment
         )
-        if segment.isdigit():
-            segment_filter = Q(segment_id=int(segment)) | Q(
-                segment__isnull=True, source__segment_id=int(segment)
+        segment_id = parse_id(segment)
+        if segment_id is not None:
+            segment_filter = Q(segment_id=segment_id) | Q(
+                segment__isnull=True, source__segment_id=segment_id
             )
         evidence = evidence.filter(segment_filter)
     if source_id:
@@ -129,19 +130,20 @@ def link_payload(link: EvidenceLink) -> dict:
     }
 
 
+def links_with_evidence() -> QuerySet[EvidenceLink]:
+    """Links with all that `link_payload` reads, oldest first; callers filter them."""
+    return EvidenceLink.objects.select_related(
+        "created_by",
+        "evidence",
+        "evidence__workspace",
+        "evidence__source",
+        "evidence__segment",
+        "evidence__source__segment",
+    ).order_by("created_at", "id")
+
+
 def links_for_note(*, note_id: int) -> QuerySet[EvidenceLink]:
-    return (
-        EvidenceLink.objects.filter(note_id=note_id)
-        .select_related(
-            "created_by",
-            "evidence",
-            "evidence__workspace",
-            "evidence__source",
-            "evidence__segment",
-            "evidence__source__segment",
-        )
-        .order_by("created_at", "id")
-    )
+    return links_with_evidence().filter(note_id=note_id)
 
 
 def link_for_user(*, user, link_id: int, role: Role | str = Role.VIEWER) -> EvidenceLink:

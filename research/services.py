@@ -15,6 +15,7 @@ from django.http import Http404
 from maps.events import lock_map, record_event
 from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
+from maps.services import ensure_map_is_open
 from research import embeddings
 from research.importers import FORMATS, ImportFormatError, ParsedFile, ParsedItem, parse_import
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
@@ -127,6 +128,7 @@ def link_create(
     note = note_for_user(user=actor, note_id=note_id, role=Role.RESEARCHER)
     if note.deleted_at is not None:
         raise Http404("This note has been deleted.")
+    ensure_map_is_open(note.map)
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Choose one of: {', '.join(Stance.values)}."})
     comment = _clean_text(comment, "comment", limit=2000)
@@ -159,9 +161,12 @@ def link_create(
 
 def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
     link = link_for_user(user=actor, link_id=link_id, role=Role.RESEARCHER)
+    ensure_map_is_open(link.note.map)
     with transaction.atomic():
         locked = lock_map(link.note.map_id)
-        gone = links_for_note(note_id=link.note_id).get(pk=link.pk)
+        gone = links_for_note(note_id=link.note_id).filter(pk=link.pk).first()
+        if gone is None:  # deleted meanwhile, by a request that held the lock first
+            raise Http404("Not found.")
         payload_link = link_payload(gone)
         gone.delete()
         record_event(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from maps.forms import add_service_errors
 from maps.models import Role
-from maps.selectors import workspace_for_user
+from maps.selectors import parse_id, workspace_for_user
 from research import selectors, services
 from research.forms import EvidenceForm, ImportForm, SegmentForm, SourceForm
 from research.models import SourceKind
@@ -109,7 +109,7 @@ def library(request, slug):
         q=filters["q"],
         kind=filters["kind"] if filters["kind"] in SourceKind.values else "",
         segment=filters["segment"],
-        source_id=int(filters["source"]) if filters["source"].isdigit() else None,
+        source_id=parse_id(filters["source"]),
     )
     total = evidence.count()
     return render(
