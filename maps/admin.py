@@ -27,10 +27,17 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(EmpathyMap)
 class EmpathyMapAdmin(admin.ModelAdmin):
-    list_display = ["title", "workspace", "persona", "layout", "seq", "archived", "updated_at"]
+    list_display = ["title", "workspace", "persona", "layout", "seq", "archived", "reviewed_at"]
     list_filter = ["layout", "archived", "workspace"]
     search_fields = ["title", "persona", "description"]
-    readonly_fields = ["seq", "created_at", "updated_at"]
+    readonly_fields = [
+        "seq",
+        "created_at",
+        "updated_at",
+        "reviewed_seq",
+        "reviewed_at",
+        "reviewed_by",
+    ]
 
 
 @admin.register(Note)

@@ -35,6 +35,12 @@ class MemberUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+class LastReviewSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The map's seq when it was marked reviewed.")
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+
+
 class MapSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     workspace = serializers.SlugField()
@@ -49,6 +55,9 @@ class MapSerializer(serializers.Serializer):
     archived = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    last_review = LastReviewSerializer(
+        read_only=True, allow_null=True, help_text="When a lead last marked the map reviewed."
+    )
 
 
 class MapUpdateSerializer(serializers.Serializer):
@@ -216,7 +225,8 @@ class ChangeCountsSerializer(serializers.Serializer):
     reviewed = serializers.IntegerField()
     linked = serializers.IntegerField(help_text="Evidence links added.")
     unlinked = serializers.IntegerField(help_text="Evidence links removed.")
-    map_updated = serializers.IntegerField()
+    map_updated = serializers.IntegerField(help_text="Map settings changed.")
+    map_reviewed = serializers.IntegerField(help_text="A lead marked the map reviewed.")
 
 
 class ChangedNoteSerializer(serializers.Serializer):
@@ -229,17 +239,12 @@ class ChangedNoteSerializer(serializers.Serializer):
     note = NoteSerializer(help_text="The note as it is now, deleted or not.")
 
 
-class LastReviewSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    by = serializers.CharField(allow_null=True)
-
-
 class ChangesSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(
         choices=["last_review", "since", "never_reviewed"],
         help_text=(
-            "last_review: after the map's latest note.reviewed event; since: after the `since` "
-            "parameter; never_reviewed: no review yet, so the map's whole life."
+            "last_review: after a lead last marked the map reviewed (POST to this endpoint); "
+            "since: after the `since` parameter; never_reviewed: the map's whole life."
         ),
     )
     since = serializers.DateTimeField(allow_null=True)
@@ -283,6 +288,7 @@ class ReviewSerializer(serializers.Serializer):
     stale_soon = NoteSerializer(
         many=True, help_text="Supported notes whose evidence goes stale within stale_soon_days."
     )
+    teams = SectionTeamsSerializer(help_text="The same as teams_by_section, over the whole map.")
     teams_by_section = serializers.DictField(
         child=SectionTeamsSerializer(),
         help_text="Section -> the teams with live notes there, and where their views diverge.",
@@ -490,6 +496,23 @@ class MapReviewView(APIView):
         since = request.query_params.get("since")
         since = selectors.parse_since(since) if since else None
         return Response(selectors.map_review(empathy_map=empathy_map, since=since))
+
+    @extend_schema(
+        operation_id="maps_review_mark",
+        summary="Mark the map reviewed (lead)",
+        description=(
+            "Records a review checkpoint: the map's `last_review` becomes now and this lead, "
+            'a `map.updated` event (with `"reviewed": true`) goes out, and `changes` counts '
+            "from here on. Answers with the review, its `changes` now empty."
+        ),
+        request=None,
+        responses={200: ReviewSerializer, **ERRORS},
+        tags=["review"],
+    )
+    def post(self, request, map_id):
+        services.map_mark_reviewed(actor=request.user, map_id=map_id)
+        empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        return Response(selectors.map_review(empathy_map=empathy_map))
 
 
 # Notes ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Role(models.TextChoices):
@@ -147,6 +147,12 @@ class EmpathyMap(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The lead's last "reviewed" checkpoint: the review dashboard shows what changed after it.
+    reviewed_seq = models.BigIntegerField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-updated_at", "id"]
@@ -157,6 +163,10 @@ class EmpathyMap(models.Model):
                 condition=Q(freshness_days__gte=1), name="map_freshness_positive"
             ),
             models.CheckConstraint(condition=Q(seq__gte=0), name="map_seq_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reviewed_seq__isnull=True) | Q(reviewed_seq__lte=F("seq")),
+                name="map_reviewed_seq_not_ahead",
+            ),
         ]
 
     def __str__(self) -> str:

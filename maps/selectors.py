@@ -93,7 +93,9 @@ def workspace_for_user(*, user, slug: str, role: Role | str = Role.VIEWER) -> Wo
 
 
 def map_for_user(*, user, map_id: int, role: Role | str = Role.VIEWER) -> EmpathyMap:
-    empathy_map = EmpathyMap.objects.select_related("workspace").filter(pk=map_id).first()
+    empathy_map = (
+        EmpathyMap.objects.select_related("workspace", "reviewed_by").filter(pk=map_id).first()
+    )
     if empathy_map is None:
         raise Http404("Not found.")
     empathy_map.role = require_role(user=user, workspace_id=empathy_map.workspace_id, role=role)
@@ -104,7 +106,7 @@ def maps_for_user(
     *, user, workspace_slug: str | None = None, include_archived: bool = False
 ) -> QuerySet[EmpathyMap]:
     maps = EmpathyMap.objects.filter(workspace__memberships__user_id=user.pk).select_related(
-        "workspace"
+        "workspace", "reviewed_by"
     )
     if workspace_slug:
         maps = maps.filter(workspace__slug=workspace_slug)
@@ -143,6 +145,18 @@ def map_payload(empathy_map: EmpathyMap) -> dict:
         "archived": empathy_map.archived,
         "created_at": iso(empathy_map.created_at),
         "updated_at": iso(empathy_map.updated_at),
+        "last_review": last_review(empathy_map),
+    }
+
+
+def last_review(empathy_map: EmpathyMap) -> dict | None:
+    """The lead's last "reviewed" checkpoint on the map: when, by whom, at which seq."""
+    if empathy_map.reviewed_seq is None:
+        return None
+    return {
+        "seq": empathy_map.reviewed_seq,
+        "at": iso(empathy_map.reviewed_at),
+        "by": username(empathy_map.reviewed_by),
     }
 
 
@@ -299,6 +313,7 @@ def map_review(
         "assumption_queue": [{"reason": queue_reason(note), "note": note} for note in queue],
         "stale_soon_days": stale_soon_days,
         "stale_soon": stale_soon,
+        "teams": team_view(notes),
         "teams_by_section": teams_by_section(notes, sections=list(by_section)),
         "changes": map_changes(
             empathy_map=empathy_map,
@@ -311,41 +326,48 @@ def map_review(
 # Where teams see the customer differently -----------------------------------------------------
 
 
+# One note is a single opinion; a team's view is what two or more of its notes say.
+MIN_TEAM_NOTES = 2
+
+
 def mostly(counts: dict, status: str) -> bool:
-    """More than half of a team's notes in a section have this status."""
-    return counts[status] * 2 > counts["notes"]
+    """The team wrote at least MIN_TEAM_NOTES notes, and more than half have this status."""
+    return counts["notes"] >= MIN_TEAM_NOTES and counts[status] * 2 > counts["notes"]
 
 
-def teams_by_section(notes: list[dict], *, sections: list[str]) -> dict[str, dict]:
-    """Per section, each team's notes by status, and where the teams' views diverge.
+def team_view(notes: list[dict]) -> dict:
+    """Each team's notes by status, most notes first, and where the teams' views diverge.
 
     Two signals, both from the notes' evidence status, nothing else:
-    `assumed_vs_supported`: one team's notes there are mostly assumptions while another
-    team's are mostly supported; `contested`: fresh evidence contradicts notes in a section
-    that two or more teams write in (the teams listed are those whose notes are contested).
+    `assumed_vs_supported`: one team's notes are mostly assumptions while another team's are
+    mostly supported (see `mostly`); `contested`: fresh evidence contradicts some team's notes
+    where two or more teams write (the teams listed are those whose notes are contested).
     """
-    tallies: dict[str, dict[str, dict[str, int]]] = {section: {} for section in sections}
+    teams: dict[str, dict[str, int]] = {}
     for note in notes:
-        teams = tallies.setdefault(note["section"], {})
         counts = teams.setdefault(note["team"], {"notes": 0, **dict.fromkeys(STATUSES, 0)})
         counts["notes"] += 1
         counts[note["status"]] += 1
+    ordered = dict(sorted(teams.items(), key=lambda item: (-item[1]["notes"], item[0])))
+    assuming = [team for team, counts in ordered.items() if mostly(counts, "assumption")]
+    supported = [team for team, counts in ordered.items() if mostly(counts, "supported")]
+    contested = [team for team, counts in ordered.items() if counts["contested"]]
+    signals = []
+    if assuming and supported:
+        signals.append(
+            {"kind": "assumed_vs_supported", "assuming": assuming, "supported": supported}
+        )
+    if contested and len(ordered) > 1:
+        signals.append({"kind": "contested", "teams": contested})
+    return {"teams": ordered, "signals": signals}
 
-    result = {}
-    for section, teams in tallies.items():
-        ordered = dict(sorted(teams.items(), key=lambda item: (-item[1]["notes"], item[0])))
-        assuming = [team for team, counts in ordered.items() if mostly(counts, "assumption")]
-        supported = [team for team, counts in ordered.items() if mostly(counts, "supported")]
-        contested = [team for team, counts in ordered.items() if counts["contested"]]
-        signals = []
-        if assuming and supported:
-            signals.append(
-                {"kind": "assumed_vs_supported", "assuming": assuming, "supported": supported}
-            )
-        if contested and len(ordered) > 1:
-            signals.append({"kind": "contested", "teams": contested})
-        result[section] = {"teams": ordered, "signals": signals}
-    return result
+
+def teams_by_section(notes: list[dict], *, sections: list[str]) -> dict[str, dict]:
+    """`team_view` of each section's notes, every section of the layout included."""
+    grouped: dict[str, list[dict]] = {section: [] for section in sections}
+    for note in notes:
+        grouped.setdefault(note["section"], []).append(note)
+    return {section: team_view(section_notes) for section, section_notes in grouped.items()}
 
 
 # What changed since the last review -----------------------------------------------------------
@@ -386,45 +408,35 @@ def parse_since(value: str) -> datetime:
     return moment
 
 
-def last_review(*, empathy_map: EmpathyMap) -> dict | None:
-    """The map's latest note.reviewed event: its seq, time and lead; None if never reviewed."""
-    return (
-        MapEvent.objects.filter(map_id=empathy_map.pk, kind=EventKind.NOTE_REVIEWED)
-        .order_by("-seq")
-        .values("seq", "created_at", "actor__username")
-        .first()
-    )
-
-
 def map_changes(
     *, empathy_map: EmpathyMap, notes: dict[int, dict], since: datetime | None = None
 ) -> dict:
-    """What changed on the map since `since`, else since its last review, from the event log.
+    """What changed on the map since `since`, else since a lead last marked it reviewed.
 
-    Two queries (one with `since`). A map never reviewed reports over its whole life, so that
-    the first review sees everything. `notes` are the map's notes, deleted ones too, by id: the
-    latest state of each note touched. The list is the most recently touched first, at most
+    One query, from the event log. A map never marked reviewed reports over its whole life, so
+    that the first review sees everything. `notes` are the map's notes, deleted ones too, by id:
+    the latest state of each note touched. The list is the most recently touched first, at most
     CHANGED_NOTES_LIMIT; `notes_touched` counts them all.
     """
-    review = last_review(empathy_map=empathy_map)
+    review = last_review(empathy_map)
     events = MapEvent.objects.filter(map_id=empathy_map.pk)
     if since is not None:
         basis = "since"
         events = events.filter(created_at__gt=since)
     elif review is not None:
         basis = "last_review"
-        since = review["created_at"]
+        since = empathy_map.reviewed_at
         events = events.filter(seq__gt=review["seq"])
     else:
         basis = "never_reviewed"
     rows = events.order_by("seq").values_list(
-        "kind", "created_at", "actor__username", "payload__note__id"
+        "kind", "created_at", "actor__username", "payload__note__id", "payload__reviewed"
     )
 
-    counts = dict.fromkeys(CHANGE_NAMES.values(), 0)
+    counts = dict.fromkeys([*CHANGE_NAMES.values(), "map_reviewed"], 0)
     touched: dict[int, dict] = {}
-    for kind, at, actor, note_id in rows:
-        change = CHANGE_NAMES.get(kind)
+    for kind, at, actor, note_id, reviewed in rows:
+        change = "map_reviewed" if reviewed is True else CHANGE_NAMES.get(kind)
         if change is None:
             continue
         counts[change] += 1
@@ -442,9 +454,7 @@ def map_changes(
     return {
         "basis": basis,
         "since": iso(since),
-        "last_review": (
-            {"at": iso(review["created_at"]), "by": review["actor__username"]} if review else None
-        ),
+        "last_review": review,
         "events": sum(counts.values()),
         "counts": counts,
         "notes_touched": len(touched),

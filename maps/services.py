@@ -310,6 +310,26 @@ def map_archive(*, actor, map_id: int) -> EmpathyMap:
     return map_update(actor=actor, map_id=map_id, archived=True)
 
 
+def map_mark_reviewed(*, actor, map_id: int, op_id: str | None = None) -> EmpathyMap:
+    """A lead's review checkpoint: the review dashboard's changes count from here on."""
+    map_for_user(user=actor, map_id=map_id, role=Role.LEAD)
+    with transaction.atomic():
+        locked = lock_map(map_id)
+        if locked.archived:
+            raise ValidationError({"map": "This map is archived; unarchive it to review it."})
+        locked.reviewed_seq = locked.seq + 1  # the seq of the event below
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = actor
+        payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}, "reviewed": True}
+        record_event(
+            locked_map=locked, kind=EventKind.MAP_UPDATED, actor=actor, payload=payload, op_id=op_id
+        )
+        # After record_event has saved the new seq: the database checks reviewed_seq <= seq.
+        locked.save(update_fields=["reviewed_seq", "reviewed_at", "reviewed_by"])
+    locked.role = Role.LEAD
+    return locked
+
+
 # Notes ----------------------------------------------------------------------------------------
 
 

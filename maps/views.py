@@ -228,50 +228,43 @@ CHANGE_LABELS = {
     "linked": "evidence linked",
     "unlinked": "evidence unlinked",
     "map_updated": "map settings changed",
+    "map_reviewed": "marked reviewed",
 }
 
 
-def team_rows(teams_by_section: dict, labels: dict) -> list[dict]:
-    """The teams table: one group of rows per section with notes, and its signals in words."""
-    groups = []
-    for key, entry in teams_by_section.items():
-        if not entry["teams"]:
-            continue
-        team_label = {team: Team(team).label for team in entry["teams"]}
+def team_group(entry: dict, label: str) -> dict:
+    """One `team_view` (a section's or the whole map's) as table rows and signals in words."""
+    teams = entry["teams"]
 
-        def share(teams: list[str], status: str, entry=entry, team_label=team_label) -> str:
-            return ", ".join(
-                f"{team_label[team]} ({entry['teams'][team][status]} of "
-                f"{entry['teams'][team]['notes']})"
-                for team in teams
-            )
-
-        signals = []
-        for signal in entry["signals"]:
-            if signal["kind"] == "assumed_vs_supported":
-                signals.append(
-                    f"Mostly assumptions: {share(signal['assuming'], 'assumption')}. "
-                    f"Mostly supported: {share(signal['supported'], 'supported')}."
-                )
-            else:
-                signals.append(
-                    f"Contradicted by fresh evidence: {share(signal['teams'], 'contested')}."
-                )
-        groups.append(
-            {
-                "label": labels.get(key, key),
-                "signals": signals,
-                "teams": [
-                    {
-                        "label": team_label[team],
-                        "notes": counts["notes"],
-                        "cells": [(status, counts[status]) for status in STATUSES],
-                    }
-                    for team, counts in entry["teams"].items()
-                ],
-            }
+    def share(names: list[str], status: str) -> str:
+        return ", ".join(
+            f"{Team(team).label} ({teams[team][status]} of {teams[team]['notes']})"
+            for team in names
         )
-    return groups
+
+    signals = []
+    for signal in entry["signals"]:
+        if signal["kind"] == "assumed_vs_supported":
+            signals.append(
+                f"Mostly assumptions: {share(signal['assuming'], 'assumption')}. "
+                f"Mostly supported: {share(signal['supported'], 'supported')}."
+            )
+        else:
+            signals.append(
+                f"Contradicted by fresh evidence: {share(signal['teams'], 'contested')}."
+            )
+    return {
+        "label": label,
+        "signals": signals,
+        "teams": [
+            {
+                "label": Team(team).label,
+                "notes": counts["notes"],
+                "cells": [(status, counts[status]) for status in STATUSES],
+            }
+            for team, counts in teams.items()
+        ],
+    }
 
 
 def change_rows(changes: dict, labels: dict) -> dict:
@@ -298,9 +291,19 @@ def change_rows(changes: dict, labels: dict) -> dict:
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def review(request, map_id):
     empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+    if request.method == "POST":
+        try:
+            services.map_mark_reviewed(actor=request.user, map_id=map_id)
+        except ValidationError as error:
+            for message_list in error.message_dict.values():
+                for message in message_list:
+                    messages.error(request, message)
+        else:
+            messages.success(request, "Marked reviewed. Changes from now on will show here.")
+        return redirect("map-review", map_id=map_id)
     since_text = request.GET.get("since", "").strip()
     since = since_error = None
     if since_text:
@@ -342,7 +345,12 @@ def review(request, map_id):
         }
         for key, counts in coverage.items()
     ]
-    team_groups = team_rows(summary["teams_by_section"], labels)
+    teams_overall = team_group(summary["teams"], "Whole map")
+    team_groups = [
+        team_group(entry, labels.get(key, key))
+        for key, entry in summary["teams_by_section"].items()
+        if entry["teams"]
+    ]
     return render(
         request,
         "maps/review.html",
@@ -370,6 +378,9 @@ def review(request, map_id):
             "is_lead": Role(empathy_map.role).includes(Role.LEAD),
             "team_groups": team_groups,
             "team_signals": any(group["signals"] for group in team_groups),
+            "teams_overall": teams_overall,
+            "team_table": [teams_overall, *team_groups],
+            "team_overall_table": [teams_overall],
             "changes": change_rows(summary["changes"], labels),
             "since_text": since_text,
             "since_error": since_error,

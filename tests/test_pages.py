@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from maps.models import EmpathyMap
-from maps.services import note_create, note_review
+from maps.services import map_mark_reviewed, note_create
 from research.models import Evidence, Segment, Source
 from tests.factories import EvidenceFactory, LinkFactory, NoteFactory, SourceFactory
 
@@ -95,14 +95,14 @@ def test_the_review_page_shows_counts_by_section_and_status(client, vera, empath
 def test_the_review_page_shows_changes_and_team_differences_with_escaped_text(
     client, alice, bob, vera, empathy_map
 ):
-    first = note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Old news")
-    note_review(actor=alice, note_id=first["id"], state="validated")
+    note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Old news")
+    map_mark_reviewed(actor=alice, map_id=empathy_map.pk)
     note_create(
         actor=bob, map_id=empathy_map.pk, section="pains", text="<b>Bold</b> & co", team="sales"
     )
     html = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/").content.decode()
     assert "Changes since the last review" in html
-    assert "Last review:" in html and "by alice" in html
+    assert "Last marked reviewed" in html and "by alice" in html
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html
     assert "<b>Bold</b>" not in html
     assert "Notes touched" in html and "Created</strong> by bob" in html
@@ -113,14 +113,41 @@ def test_the_review_page_shows_changes_and_team_differences_with_escaped_text(
 
 def test_the_review_page_flags_teams_that_differ(client, vera, empathy_map):
     source = SourceFactory(workspace=empathy_map.workspace)
-    NoteFactory(map=empathy_map, section="feels", team="marketing", text="Loves dashboards")
-    LinkFactory(
-        note=NoteFactory(map=empathy_map, section="feels", team="research", text="Hates charts"),
-        evidence=EvidenceFactory(source=source),
-    )
+    for text in ["Loves dashboards", "Checks numbers daily"]:
+        NoteFactory(map=empathy_map, section="feels", team="marketing", text=text)
+    for text in ["Hates charts", "Trusts her accountant"]:
+        LinkFactory(
+            note=NoteFactory(map=empathy_map, section="feels", team="research", text=text),
+            evidence=EvidenceFactory(source=source),
+        )
+    NoteFactory(map=empathy_map, section="gains", team="marketing", text="Wants a mobile app")
     html = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/").content.decode()
     assert "teams differ" in html
-    assert "Mostly assumptions: Marketing (1 of 1). Mostly supported: Research (1 of 1)." in html
+    feels = "Mostly assumptions: Marketing (2 of 2). Mostly supported: Research (2 of 2)."
+    whole_map = "Mostly assumptions: Marketing (3 of 3). Mostly supported: Research (2 of 2)."
+    assert f"<strong>Feels:</strong> {feels}" in html
+    assert f"<strong>Whole map:</strong> {whole_map}" in html
+
+
+def test_a_lead_marks_the_map_reviewed_from_the_review_page(client, alice, bob, empathy_map):
+    note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Old news")
+    page = logged_in(client, alice).get(f"/maps/{empathy_map.pk}/review/").content.decode()
+    assert "Changes so far" in page and "Mark reviewed" in page
+    response = client.post(f"/maps/{empathy_map.pk}/review/", follow=True)
+    html = response.content.decode()
+    assert "Marked reviewed. Changes from now on will show here." in html
+    assert "Changes since the last review" in html and "by alice" in html
+    assert "Nothing has changed since then." in html
+    empathy_map.refresh_from_db()
+    assert empathy_map.reviewed_by == alice
+
+
+def test_only_leads_see_or_use_mark_reviewed(client, vera, empathy_map):
+    page = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/review/").content.decode()
+    assert "Mark reviewed" not in page
+    assert client.post(f"/maps/{empathy_map.pk}/review/").status_code == 403
+    empathy_map.refresh_from_db()
+    assert empathy_map.reviewed_seq is None
 
 
 def test_the_review_page_explains_a_since_it_cannot_read(client, vera, empathy_map):

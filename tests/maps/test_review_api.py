@@ -252,6 +252,36 @@ def test_half_assumptions_is_not_mostly_assumptions(api, vera, empathy_map, work
     assert review(api, vera, empathy_map)["teams_by_section"]["pains"]["signals"] == []
 
 
+def test_one_note_per_team_is_not_a_view(api, vera, empathy_map, workspace):
+    fresh = EvidenceFactory(source=SourceFactory(workspace=workspace), collected_on=TODAY)
+    NoteFactory(map=empathy_map, section="pains", team="marketing")
+    LinkFactory(note=NoteFactory(map=empathy_map, section="pains", team="research"), evidence=fresh)
+    data = review(api, vera, empathy_map)
+    assert data["teams_by_section"]["pains"]["signals"] == []
+    assert data["teams"]["signals"] == []
+
+
+def test_the_whole_map_shows_where_teams_differ_across_sections(api, vera, empathy_map, workspace):
+    fresh = EvidenceFactory(source=SourceFactory(workspace=workspace), collected_on=TODAY)
+    for section in ["says", "feels", "gains"]:
+        NoteFactory(map=empathy_map, section=section, team="marketing")
+    for section in ["says", "does"]:
+        LinkFactory(
+            note=NoteFactory(map=empathy_map, section=section, team="support"), evidence=fresh
+        )
+    data = review(api, vera, empathy_map)
+    assert all(entry["signals"] == [] for entry in data["teams_by_section"].values())
+    assert data["teams"] == {
+        "teams": {
+            "marketing": team_counts(3, assumption=3),
+            "support": team_counts(2, supported=2),
+        },
+        "signals": [
+            {"kind": "assumed_vs_supported", "assuming": ["marketing"], "supported": ["support"]}
+        ],
+    }
+
+
 # What changed since the last review ---------------------------------------------------------
 
 
@@ -269,8 +299,15 @@ def review_note(api, lead, note):
     return response.data
 
 
+def mark_reviewed(api, lead, empathy_map):
+    response = api(lead).post(f"/api/v1/maps/{empathy_map.pk}/review/")
+    assert response.status_code == 200, response.data
+    return response.data
+
+
 def test_changes_since_the_last_review_count_every_kind(api, alice, bob, rita, vera, empathy_map):
     reviewed = create(api, bob, empathy_map, "Month end takes days")
+    mark_reviewed(api, alice, empathy_map)
     version = review_note(api, alice, reviewed)["version"]
     later = create(api, bob, empathy_map, "Receipts get lost")
     gone = create(api, bob, empathy_map, "A typo")
@@ -300,15 +337,20 @@ def test_changes_since_the_last_review_count_every_kind(api, alice, bob, rita, v
         "moved": 1,
         "deleted": 2,
         "restored": 1,
-        "reviewed": 0,
+        "reviewed": 1,
         "linked": 1,
         "unlinked": 1,
         "map_updated": 0,
+        "map_reviewed": 0,
     }
-    assert changes["events"] == 9
+    assert changes["events"] == 10
     touched = [(entry["note"]["id"], entry["changes"], entry["by"]) for entry in changes["notes"]]
     assert touched == [  # the latest touched first
-        (reviewed["id"], ["edited", "moved", "linked", "unlinked"], ["bob", "rita"]),
+        (
+            reviewed["id"],
+            ["reviewed", "edited", "moved", "linked", "unlinked"],
+            ["alice", "bob", "rita"],
+        ),
         (gone["id"], ["created", "deleted"], ["bob"]),
         (later["id"], ["created", "deleted", "restored"], ["bob"]),
     ]
@@ -320,26 +362,82 @@ def test_changes_since_the_last_review_count_every_kind(api, alice, bob, rita, v
     assert latest[later["id"]]["deleted"] is False
 
 
-def test_a_map_never_reviewed_reports_its_whole_life(api, bob, vera, empathy_map):
-    create(api, bob, empathy_map, "Month end takes days")
+def test_a_map_never_reviewed_reports_its_whole_life(api, alice, bob, vera, empathy_map):
+    review_note(api, alice, create(api, bob, empathy_map, "Month end takes days"))
     api(bob).patch(f"/api/v1/maps/{empathy_map.pk}/", {"title": "x"}, format="json")
     changes = review(api, vera, empathy_map)["changes"]
     assert changes["basis"] == "never_reviewed"
     assert (changes["since"], changes["last_review"]) == (None, None)
     assert changes["counts"]["created"] == 1
+    assert changes["counts"]["reviewed"] == 1  # a note's review is a change, not a checkpoint
     assert changes["notes_touched"] == 1
 
 
 def test_nothing_changed_right_after_a_review(api, alice, bob, vera, empathy_map):
-    review_note(api, alice, create(api, bob, empathy_map, "Month end takes days"))
-    changes = review(api, vera, empathy_map)["changes"]
-    assert (changes["events"], changes["notes"]) == (0, [])
+    create(api, bob, empathy_map, "Month end takes days")
+    data = mark_reviewed(api, alice, empathy_map)
+    assert data["changes"]["basis"] == "last_review"
+    assert (data["changes"]["events"], data["changes"]["notes"]) == (0, [])
+    assert data["changes"] == review(api, vera, empathy_map)["changes"]
+
+
+def test_marking_reviewed_is_an_event_and_a_checkpoint_on_the_map(
+    api, alice, vera, empathy_map, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        data = mark_reviewed(api, alice, empathy_map)
+    last_review = data["map"]["last_review"]
+    assert last_review["by"] == "alice"
+    assert last_review["seq"] == data["map"]["seq"] == 1
+    assert data["changes"]["last_review"] == last_review
+    assert data["changes"]["since"] == last_review["at"]
+
+    [event] = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/events/", {"since": 0}).data["events"]
+    assert (event["kind"], event["actor"], event["reviewed"]) == ("map.updated", "alice", True)
+    assert event["map"]["last_review"] == last_review
+    assert broadcasts == [(f"map_{empathy_map.pk}", {"type": "map.event", "event": event})]
+    detail = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/").data
+    assert detail["last_review"] == last_review
+
+
+def test_earlier_checkpoints_count_as_marked_reviewed(api, alice, bob, vera, empathy_map):
+    cut = timezone.now()
+    mark_reviewed(api, alice, empathy_map)
+    create(api, bob, empathy_map, "Month end takes days")
+    mark_reviewed(api, alice, empathy_map)
+    url = f"/api/v1/maps/{empathy_map.pk}/review/"
+    counts = api(vera).get(url, {"since": cut.isoformat()}).data["changes"]["counts"]
+    assert (counts["map_reviewed"], counts["created"], counts["map_updated"]) == (2, 1, 0)
+
+
+@pytest.mark.parametrize("user", ["bob", "rita", "vera"])
+def test_only_a_lead_marks_a_map_reviewed(api, user, empathy_map, request):
+    response = api(request.getfixturevalue(user)).post(f"/api/v1/maps/{empathy_map.pk}/review/")
+    assert response.status_code == 403
+    empathy_map.refresh_from_db()
+    assert (empathy_map.reviewed_seq, empathy_map.seq) == (None, 0)
+
+
+def test_outsiders_cannot_mark_a_map_reviewed(api, mallory, empathy_map):
+    response = api(mallory).post(f"/api/v1/maps/{empathy_map.pk}/review/")
+    assert response.status_code == 404
+
+
+def test_an_archived_map_cannot_be_marked_reviewed(api, alice, empathy_map):
+    empathy_map.archived = True
+    empathy_map.save()
+    response = api(alice).post(f"/api/v1/maps/{empathy_map.pk}/review/")
+    assert response.status_code == 400
+    assert "map" in response.data
+    empathy_map.refresh_from_db()
+    assert (empathy_map.reviewed_seq, empathy_map.seq) == (None, 0)
 
 
 def test_since_replaces_the_last_review(api, alice, bob, vera, empathy_map):
     first = create(api, bob, empathy_map, "Month end takes days")
     cut = timezone.now()
     review_note(api, alice, first)
+    mark_reviewed(api, alice, empathy_map)
     second = create(api, bob, empathy_map, "Receipts get lost")
     url = f"/api/v1/maps/{empathy_map.pk}/review/"
     changes = api(vera).get(url, {"since": cut.isoformat()}).data["changes"]
@@ -371,7 +469,7 @@ def test_changes_take_a_fixed_number_of_queries(
 ):
     evidence = EvidenceFactory(source=SourceFactory(workspace=empathy_map.workspace))
     made = [create(api, bob, empathy_map, f"Note {number}") for number in range(notes)]
-    review_note(api, alice, made[0])
+    mark_reviewed(api, alice, empathy_map)
     for note in made:
         api(bob).patch(f"/api/v1/notes/{note['id']}/", {"section": "gains"})
         api(rita).post(
