@@ -24,6 +24,14 @@ class WorkspaceSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
     name = serializers.CharField(max_length=120)
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    archived = serializers.BooleanField(
+        read_only=True, help_text="Archived workspaces are read-only, everything in them."
+    )
+
+
+class WorkspaceUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    archived = serializers.BooleanField(required=False)
 
 
 class MemberSerializer(serializers.Serializer):
@@ -308,6 +316,7 @@ def workspace_payload(workspace) -> dict:
         "slug": workspace.slug,
         "name": workspace.name,
         "role": workspace.role,
+        "archived": workspace.archived,
     }
 
 
@@ -362,6 +371,17 @@ class WorkspaceDetailView(APIView):
     @extend_schema(responses={200: WorkspaceSerializer, **ERRORS}, tags=["workspaces"])
     def get(self, request, slug):
         workspace = selectors.workspace_for_user(user=request.user, slug=slug)
+        return Response(workspace_payload(workspace))
+
+    @extend_schema(
+        summary="Rename, archive or restore a workspace (lead)",
+        request=WorkspaceUpdateSerializer,
+        responses={200: WorkspaceSerializer, **ERRORS},
+        tags=["workspaces"],
+    )
+    def patch(self, request, slug):
+        data = valid(WorkspaceUpdateSerializer, request)
+        workspace = services.workspace_update(actor=request.user, workspace_slug=slug, **data)
         return Response(workspace_payload(workspace))
 
 

@@ -103,6 +103,8 @@ NOTE_TEXT_MAX = 1000
 class Workspace(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
+    # Archived: read-only, everything in it (maps, notes, evidence), and listed apart.
+    archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +180,11 @@ class EmpathyMap(models.Model):
     @property
     def sections(self) -> list[str]:
         return LAYOUT_SECTIONS[Layout(self.layout)]
+
+    @property
+    def read_only(self) -> bool:
+        """Archived, or in an archived workspace: nothing on it may change."""
+        return self.archived or self.workspace.archived
 
 
 class Note(models.Model):

@@ -113,7 +113,15 @@ def clean_shelf_life(shelf_life) -> dict[str, int]:
     return cleaned
 
 
+def ensure_workspace_is_open(workspace: Workspace) -> None:
+    if workspace.archived:
+        raise ValidationError(
+            {"workspace": f"The workspace “{workspace.name}” is archived; a lead can restore it."}
+        )
+
+
 def ensure_map_is_open(empathy_map: EmpathyMap) -> None:
+    ensure_workspace_is_open(empathy_map.workspace)
     if empathy_map.archived:
         raise ValidationError({"map": "This map is archived; unarchive it to change notes."})
 
@@ -122,11 +130,7 @@ def ensure_map_is_open(empathy_map: EmpathyMap) -> None:
 
 
 def workspace_create(*, actor, name: str, slug: str = "") -> Workspace:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Name may not be empty."})
-    if len(name) > 120:
-        raise ValidationError({"name": "Name may be at most 120 characters."})
+    name = _clean_workspace_name(name)
     slug = slugify(slug or name)[:60]
     if not slug:
         raise ValidationError({"slug": "Give a slug of letters, digits or hyphens."})
@@ -138,6 +142,34 @@ def workspace_create(*, actor, name: str, slug: str = "") -> Workspace:
         raise ValidationError({"slug": f"The slug {slug!r} is taken; choose another."}) from None
     workspace.role = Role.LEAD
     return workspace
+
+
+def workspace_update(
+    *, actor, workspace_slug: str, name: str | None = None, archived: bool | None = None
+) -> Workspace:
+    """Rename a workspace, or archive or restore it (lead). The slug, its address, stays."""
+    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
+    fields = []
+    if name is not None:
+        workspace.name = _clean_workspace_name(name)
+        fields.append("name")
+    if archived is not None:
+        if not isinstance(archived, bool):
+            raise ValidationError({"archived": "Must be true or false."})
+        workspace.archived = archived
+        fields.append("archived")
+    if fields:
+        workspace.save(update_fields=fields)
+    return workspace
+
+
+def _clean_workspace_name(name) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        raise ValidationError({"name": "Name may not be empty."})
+    if len(name) > 120:
+        raise ValidationError({"name": "Name may be at most 120 characters."})
+    return name
 
 
 def _user_by_username(username) -> object:
@@ -254,6 +286,7 @@ def map_create(
     shelf_life: dict | None = None,
 ) -> EmpathyMap:
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.EDITOR)
+    ensure_workspace_is_open(workspace)
     if layout not in Layout.values:
         raise ValidationError({"layout": f"Choose one of: {', '.join(Layout.values)}."})
     fields = _clean_map_fields(
@@ -274,7 +307,7 @@ def map_create(
 
 def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> EmpathyMap:
     """Change a map's settings (lead). `layout` cannot change once notes may be in it."""
-    map_for_user(user=actor, map_id=map_id, role=Role.LEAD)
+    ensure_workspace_is_open(map_for_user(user=actor, map_id=map_id, role=Role.LEAD).workspace)
     unknown = set(changes) - {
         "title",
         "persona",
@@ -315,6 +348,7 @@ def map_mark_reviewed(*, actor, map_id: int, op_id: str | None = None) -> Empath
     map_for_user(user=actor, map_id=map_id, role=Role.LEAD)
     with transaction.atomic():
         locked = lock_map(map_id)
+        ensure_workspace_is_open(locked.workspace)
         if locked.archived:
             raise ValidationError({"map": "This map is archived; unarchive it to review it."})
         locked.reviewed_seq = locked.seq + 1  # the seq of the event below
@@ -526,6 +560,7 @@ def note_review(
         raise ValidationError({"due": "Only a needs_research review has a due date."})
     with transaction.atomic():
         locked = lock_map(note.map_id)
+        ensure_map_is_open(locked)
         current = _live_note(note_id, locked.pk)
         current.review_state = state
         current.review_comment = comment.strip()

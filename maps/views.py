@@ -54,7 +54,9 @@ def signup(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    workspaces = selectors.workspaces_for_user(user=request.user)
+    every_workspace = selectors.workspaces_for_user(user=request.user)
+    workspaces = [w for w in every_workspace if not w.archived]
+    archived_workspaces = [w for w in every_workspace if w.archived]
     editable = [w for w in workspaces if Role(w.role).includes(Role.EDITOR)]
     workspace_form = WorkspaceForm(prefix="ws")
     map_form = MapForm(prefix="map", workspaces=editable)
@@ -87,12 +89,17 @@ def home(request):
             else:
                 return redirect(empathy_map.get_absolute_url())
     maps = list(selectors.maps_for_user(user=request.user, include_archived=True))
-    for workspace in workspaces:
+    for workspace in every_workspace:
         workspace.map_list = [m for m in maps if m.workspace_id == workspace.pk]
     return render(
         request,
         "maps/home.html",
-        {"workspaces": workspaces, "workspace_form": workspace_form, "map_form": map_form},
+        {
+            "workspaces": workspaces,
+            "archived_workspaces": archived_workspaces,
+            "workspace_form": workspace_form,
+            "map_form": map_form,
+        },
     )
 
 
@@ -102,10 +109,31 @@ def members(request, slug):
     workspace = selectors.workspace_for_user(user=request.user, slug=slug)
     is_lead = Role(workspace.role).includes(Role.LEAD)
     form = MemberForm()
+    rename_form = WorkspaceForm(prefix="rename", initial={"name": workspace.name})
     if request.method == "POST":
         action = request.POST.get("action", "add")
         try:
-            if action == "add":
+            if action == "rename":
+                rename_form = WorkspaceForm(request.POST, prefix="rename")
+                if rename_form.is_valid():
+                    services.workspace_update(
+                        actor=request.user,
+                        workspace_slug=slug,
+                        name=rename_form.cleaned_data["name"],
+                    )
+                    messages.success(request, "Workspace renamed.")
+                    return redirect("members", slug=slug)
+            elif action in ("archive", "unarchive"):
+                archived = action == "archive"
+                services.workspace_update(
+                    actor=request.user, workspace_slug=slug, archived=archived
+                )
+                if archived:
+                    messages.success(request, f"“{workspace.name}” archived: it is read-only now.")
+                    return redirect("home")
+                messages.success(request, f"“{workspace.name}” restored from the archive.")
+                return redirect("members", slug=slug)
+            elif action == "add":
                 form = MemberForm(request.POST)
                 if form.is_valid():
                     services.member_add(
@@ -135,6 +163,8 @@ def members(request, slug):
         except ValidationError as error:
             if action == "add":
                 add_service_errors(form, error)
+            elif action == "rename":
+                add_service_errors(rename_form, error)
             else:
                 for message_list in error.message_dict.values():
                     for message in message_list:
@@ -146,6 +176,7 @@ def members(request, slug):
             "workspace": workspace,
             "memberships": selectors.members_of(workspace=workspace),
             "form": form,
+            "rename_form": rename_form,
             "is_lead": is_lead,
             "roles": Role.choices,
         },
@@ -181,8 +212,8 @@ def board_state(*, user, empathy_map) -> dict:
         "me": {
             "username": user.username,
             "role": role.value,
-            "can_edit": role.includes(Role.EDITOR) and not empathy_map.archived,
-            "can_research": role.includes(Role.RESEARCHER) and not empathy_map.archived,
+            "can_edit": role.includes(Role.EDITOR) and not empathy_map.read_only,
+            "can_research": role.includes(Role.RESEARCHER) and not empathy_map.read_only,
             "can_review": role.includes(Role.LEAD),
         },
         "urls": {

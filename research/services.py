@@ -15,7 +15,7 @@ from django.http import Http404
 from maps.events import lock_map, record_event
 from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
-from maps.services import ensure_map_is_open
+from maps.services import ensure_map_is_open, ensure_workspace_is_open
 from research import embeddings
 from research.importers import FORMATS, ImportFormatError, ParsedFile, ParsedItem, parse_import
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
@@ -55,6 +55,7 @@ def _workspace_segment(workspace_id: int, segment_id) -> Segment | None:
 
 def segment_create(*, actor, workspace_slug: str, name: str) -> Segment:
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    ensure_workspace_is_open(workspace)
     name = _clean_text(name, "name", limit=120, required=True)
     segment, _ = Segment.objects.get_or_create(workspace=workspace, name=name)
     return segment
@@ -71,6 +72,7 @@ def source_create(
     segment_id: int | None = None,
 ) -> Source:
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    ensure_workspace_is_open(workspace)
     if kind not in SourceKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(SourceKind.values)}."})
     return Source.objects.create(
@@ -96,6 +98,7 @@ def evidence_create(
     url: str = "",
 ) -> Evidence:
     source = source_for_user(user=actor, source_id=source_id, role=Role.RESEARCHER)
+    ensure_workspace_is_open(source.workspace)
     text = _clean_text(text, "text", limit=10000, required=True)
     segment = _workspace_segment(source.workspace_id, segment_id)
     participant = _clean_text(participant, "participant", limit=120)
@@ -244,7 +247,9 @@ def import_file(
     interviewer: str | None = None,
 ) -> ImportReport:
     """`evidence_import` for an uploaded file, refused for its size before it is read."""
-    workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    ensure_workspace_is_open(
+        workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    )
     limit = import_limit()
     if file.size is not None and file.size > limit:
         raise ImportTooLarge(size=file.size, limit=limit)
@@ -280,6 +285,7 @@ def evidence_import(
     nothing and counts every item as skipped.
     """
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
+    ensure_workspace_is_open(workspace)
     if fmt not in FORMATS:
         raise ValidationError({"format": f"Choose one of: {', '.join(FORMATS)}."})
     limit = import_limit()

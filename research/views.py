@@ -5,7 +5,7 @@ Thin: parse, call a selector or a service, render.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -76,14 +76,17 @@ def save_library_form(request, slug, action, form):
 @require_http_methods(["GET", "POST"])
 def library(request, slug):
     workspace = workspace_for_user(user=request.user, slug=slug)
-    can_research = Role(workspace.role).includes(Role.RESEARCHER)
+    can_research = Role(workspace.role).includes(Role.RESEARCHER) and not workspace.archived
     segments = list(selectors.segments_for_user(user=request.user, workspace_slug=slug))
     sources = list(selectors.sources_for_user(user=request.user, workspace_slug=slug))
     forms = library_forms(request, workspace, segments, sources)
     import_report = None
     if request.method == "POST":
-        if not can_research:
-            raise Http404("Not found.")
+        if not Role(workspace.role).includes(Role.RESEARCHER):
+            raise PermissionDenied("Only researchers and leads add evidence.")
+        if workspace.archived:
+            messages.error(request, "This workspace is archived: its evidence is read-only.")
+            return redirect("evidence-library", slug=slug)
         action = request.POST.get("action", "")
         form = forms.get(action)
         if form is None:

@@ -100,6 +100,40 @@ def test_a_non_lead_cannot_change_members(client, bob, vera, workspace):
     assert Membership.objects.get(workspace=workspace, user=vera).role == "viewer"
 
 
+def test_a_lead_renames_a_workspace_from_its_page(client, alice, workspace):
+    client.force_login(alice)
+    response = client.post("/w/acme/members/", {"action": "rename", "rename-name": "Acme Inc"})
+    assert response.status_code == 302
+    assert Workspace.objects.get(pk=workspace.pk).name == "Acme Inc"
+    page = client.post(
+        "/w/acme/members/", {"action": "rename", "rename-name": "   "}
+    ).content.decode()
+    assert "This field is required." in page
+    assert Workspace.objects.get(pk=workspace.pk).name == "Acme Inc"
+
+
+def test_an_archived_workspace_is_listed_apart_and_read_only(client, alice, bob, empathy_map):
+    client.force_login(alice)
+    response = client.post("/w/acme/members/", {"action": "archive"}, follow=True)
+    assert "“Acme Research” archived: it is read-only now." in response.content.decode()
+    home = client.get("/").content.decode()
+    assert "Archived workspaces" in home and "No active workspaces" in home
+    assert 'href="/w/acme/members/">Members and restore' in home
+    assert '<option value="acme"' not in home  # no new maps in it
+    board = client.get(f"/maps/{empathy_map.pk}/").content.decode()
+    assert "The workspace “Acme Research” is archived: this map is read-only." in board
+    assert '"can_edit": false' in board
+
+    client.force_login(bob)
+    assert '"can_edit": false' in client.get(f"/maps/{empathy_map.pk}/").content.decode()
+    assert client.post("/w/acme/members/", {"action": "unarchive"}).status_code == 403
+
+    client.force_login(alice)
+    client.post("/w/acme/members/", {"action": "unarchive"})
+    assert not Workspace.objects.get(slug="acme").archived
+    assert "Archived workspaces" not in client.get("/").content.decode()
+
+
 def test_outsiders_get_404_on_members_page(client, mallory, workspace):
     client.force_login(mallory)
     assert client.get("/w/acme/members/").status_code == 404

@@ -242,7 +242,20 @@ def test_a_viewer_cannot_add_evidence(client, vera, workspace):
     response = logged_in(client, vera).post(
         "/w/acme/evidence/", {"action": "segment", "seg-name": "Agencies"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 403  # a member without the role, as over the API
+    assert not Segment.objects.exists()
+
+
+def test_an_archived_library_is_read_only(client, rita, workspace):
+    workspace.archived = True
+    workspace.save()
+    page = logged_in(client, rita).get("/w/acme/evidence/").content.decode()
+    assert "This workspace is archived: its evidence is read-only." in page
+    assert "Import a file" not in page
+    response = client.post(
+        "/w/acme/evidence/", {"action": "segment", "seg-name": "Agencies"}, follow=True
+    )
+    assert "its evidence is read-only" in response.content.decode()
     assert not Segment.objects.exists()
 
 

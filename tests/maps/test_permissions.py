@@ -35,6 +35,7 @@ def world(team, empathy_map, workspace):
 # (method, url template, body, role needed, success status)
 ENDPOINTS = [
     ("get", "/api/v1/workspaces/acme/", None, Role.VIEWER, 200),
+    ("patch", "/api/v1/workspaces/acme/", {"name": "Acme Inc"}, Role.LEAD, 200),
     ("get", "/api/v1/workspaces/acme/members/", None, Role.VIEWER, 200),
     (
         "post",
@@ -52,6 +53,7 @@ ENDPOINTS = [
     ("post", "/api/v1/maps/{map}/notes/", {"section": "says", "text": "Hi"}, Role.EDITOR, 201),
     ("get", "/api/v1/maps/{map}/events/", None, Role.VIEWER, 200),
     ("get", "/api/v1/maps/{map}/review/", None, Role.VIEWER, 200),
+    ("post", "/api/v1/maps/{map}/review/", None, Role.LEAD, 200),
     ("get", "/api/v1/notes/{note}/", None, Role.VIEWER, 200),
     ("patch", "/api/v1/notes/{note}/", {"text": "Edited", "version": 1}, Role.EDITOR, 200),
     ("patch", "/api/v1/notes/{note}/", {"section": "pains"}, Role.EDITOR, 200),
