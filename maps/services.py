@@ -129,17 +129,58 @@ def ensure_map_is_open(empathy_map: EmpathyMap) -> None:
 # Workspaces and members -----------------------------------------------------------------------
 
 
+SLUG_MAX = 60
+SLUG_ATTEMPTS = 5
+
+
 def workspace_create(*, actor, name: str, slug: str = "") -> Workspace:
+    """Create a workspace led by the actor. Without a slug, one is derived from the name and
+    made unique with -2, -3, ...; a slug the caller chose is refused when invalid or taken."""
     name = _clean_workspace_name(name)
-    slug = slugify(slug or name)[:60]
-    if not slug:
+    if slug:
+        slug = _clean_workspace_slug(slug)
+        try:
+            return _workspace_insert(actor=actor, name=name, slug=slug)
+        except IntegrityError:
+            raise ValidationError(
+                {"slug": f"The slug {slug!r} is taken; choose another."}
+            ) from None
+    base = slugify(name)[:SLUG_MAX] or "workspace"
+    for _attempt in range(SLUG_ATTEMPTS):
+        try:
+            return _workspace_insert(actor=actor, name=name, slug=_free_slug(base))
+        except IntegrityError:
+            continue  # another request took the slug between our read and our insert
+    raise ValidationError({"slug": "Could not find a free slug for this name; try again."})
+
+
+def _clean_workspace_slug(slug) -> str:
+    cleaned = slugify(slug if isinstance(slug, str) else "")[:SLUG_MAX]
+    if not cleaned:
         raise ValidationError({"slug": "Give a slug of letters, digits or hyphens."})
-    try:
-        with transaction.atomic():
-            workspace = Workspace.objects.create(name=name, slug=slug)
-            Membership.objects.create(workspace=workspace, user=actor, role=Role.LEAD)
-    except IntegrityError:
-        raise ValidationError({"slug": f"The slug {slug!r} is taken; choose another."}) from None
+    return cleaned
+
+
+def _slug_candidate(base: str, number: int) -> str:
+    suffix = f"-{number}" if number > 1 else ""
+    return base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+
+
+def _free_slug(base: str) -> str:
+    """The first of base, base-2, base-3, ... that no workspace uses, any user's or not."""
+    # Every candidate starts with this prefix while suffixes stay under 20 characters.
+    prefix = base[:40].rstrip("-")
+    taken = set(Workspace.objects.filter(slug__startswith=prefix).values_list("slug", flat=True))
+    number = 1
+    while _slug_candidate(base, number) in taken:
+        number += 1
+    return _slug_candidate(base, number)
+
+
+def _workspace_insert(*, actor, name: str, slug: str) -> Workspace:
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name, slug=slug)
+        Membership.objects.create(workspace=workspace, user=actor, role=Role.LEAD)
     workspace.role = Role.LEAD
     return workspace
 
