@@ -214,8 +214,18 @@ def board_state(*, user, empathy_map) -> dict:
             "role": role.value,
             "can_edit": role.includes(Role.EDITOR) and not empathy_map.read_only,
             "can_research": role.includes(Role.RESEARCHER) and not empathy_map.read_only,
-            "can_review": role.includes(Role.LEAD),
+            "can_review": role.includes(Role.LEAD) and not empathy_map.read_only,
         },
+        # Who a lead may ask for research (needs research): researchers and leads.
+        "researchers": (
+            [
+                membership.user.username
+                for membership in selectors.members_of(workspace=empathy_map.workspace)
+                if Role(membership.role).includes(Role.RESEARCHER)
+            ]
+            if role.includes(Role.LEAD)
+            else []
+        ),
         "urls": {
             "api": "/api/v1/",
             "socket": f"/ws/maps/{empathy_map.pk}/",

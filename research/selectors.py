@@ -288,8 +288,9 @@ def research_requests_for_user(
 
     A request is answered, and leaves the open queue, once fresh evidence (supporting or
     contradicting) is linked to the note after the request was made; a new review ends it too,
-    since the note is then no longer `needs_research`. `assignee` is a username, `me`, or
-    `none` for requests nobody has taken. Three queries, whatever the number of requests.
+    since the note is then no longer `needs_research`. `assignee` is a username, `me`, `none`
+    for requests nobody has taken, or `me_or_none` for both of those. Three queries, whatever
+    the number of requests.
     """
     notes = Note.objects.filter(
         map__workspace_id__in=member_workspace_ids(user),
@@ -303,6 +304,8 @@ def research_requests_for_user(
         notes = notes.filter(research_assignee_id=user.pk)
     elif assignee == "none":
         notes = notes.filter(research_assignee__isnull=True)
+    elif assignee == "me_or_none":
+        notes = notes.filter(Q(research_assignee_id=user.pk) | Q(research_assignee__isnull=True))
     elif assignee:
         notes = notes.filter(research_assignee__username=assignee)
     notes = notes.select_related(

@@ -288,3 +288,49 @@ def test_evidence_detail_of_another_workspace_is_not_found(client, mallory, work
     evidence = EvidenceFactory(source=SourceFactory(workspace=workspace))
     response = logged_in(client, mallory).get(f"/w/elsewhere/evidence/{evidence.pk}/")
     assert response.status_code == 404
+
+
+def test_the_board_shows_the_maps_description_as_text(client, vera, empathy_map):
+    empathy_map.description = "Who: <b>finance leads</b>\nWhy: the Q3 plan"
+    empathy_map.save()
+    html = logged_in(client, vera).get(f"/maps/{empathy_map.pk}/").content.decode()
+    assert (
+        '<p class="map-description" id="map-description">Who: &lt;b&gt;finance leads&lt;/b&gt;\n'
+        "Why: the Q3 plan</p>"
+    ) in html
+
+
+def test_a_researcher_corrects_and_deletes_evidence_from_its_page(client, rita, empathy_map):
+    evidence = EvidenceFactory(
+        source=SourceFactory(workspace=empathy_map.workspace), text="Closes by hand"
+    )
+    LinkFactory(note=NoteFactory(map=empathy_map), evidence=evidence)
+    page_url = f"/w/acme/evidence/{evidence.pk}/"
+    page = logged_in(client, rita).get(page_url).content.decode()
+    assert "Correct or delete this evidence" in page
+    assert "It is unlinked from 1 note, which may then count as assumptions." in page
+
+    response = client.post(
+        page_url, {"action": "update", "edit-text": "   ", "edit-url": "nope"}, follow=True
+    )
+    assert "This field is required." in response.content.decode()
+    response = client.post(
+        page_url,
+        {"action": "update", "edit-text": "Closes the books by hand", "edit-locator": "p. 4"},
+        follow=True,
+    )
+    assert "Evidence corrected." in response.content.decode()
+    evidence.refresh_from_db()
+    assert (evidence.text, evidence.locator) == ("Closes the books by hand", "p. 4")
+
+    response = client.post(page_url, {"action": "delete"}, follow=True)
+    assert "Evidence deleted, and unlinked from 1 note." in response.content.decode()
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+
+
+def test_viewers_see_no_evidence_controls_and_cannot_post(client, vera, workspace):
+    evidence = EvidenceFactory(source=SourceFactory(workspace=workspace))
+    page_url = f"/w/acme/evidence/{evidence.pk}/"
+    assert "Correct or delete" not in logged_in(client, vera).get(page_url).content.decode()
+    assert client.post(page_url, {"action": "delete"}).status_code == 403
+    assert Evidence.objects.filter(pk=evidence.pk).exists()

@@ -526,7 +526,18 @@ function createNote(section, text, team, errorNode, textarea) {
     if (card) card.remove();
     pendingCreates.delete(opId);
     if (reply.type === "ack") {
-      announce(`Note added to ${labels.sections[section]}.`);
+      if (reply.note && !matches(reply.note)) {
+        toast(`Note added to ${labels.sections[section]}. Your filters hide it.`, {
+          action: "Clear filters",
+          onAction: () => {
+            filterForm.reset();
+            applyFilters();
+            cards.get(reply.note.id)?.parts.article.focus();
+          },
+        });
+      } else {
+        announce(`Note added to ${labels.sections[section]}.`);
+      }
       return;
     }
     errorNode.hidden = false;
@@ -878,8 +889,32 @@ function openMoveMenu(card) {
   });
   button.setAttribute("aria-expanded", "true");
   button.after(menu);
+  placeMoveMenu(menu);
   menu.querySelector("button:not([disabled])").focus();
 }
+
+// The menu is position: fixed (a section's scroll box would clip it): under its button, its
+// right edge at the button's, kept inside the window, and above the button when there is no
+// room below.
+function placeMoveMenu(menu) {
+  const button = menu.previousElementSibling;
+  if (!button) return;
+  const margin = 8;
+  const rect = button.getBoundingClientRect();
+  const { offsetWidth: width, offsetHeight: height } = menu;
+  const left = Math.min(Math.max(margin, rect.right - width), window.innerWidth - width - margin);
+  let top = rect.bottom + 4;
+  if (top + height > window.innerHeight - margin) top = Math.max(margin, rect.top - height - 4);
+  menu.style.left = `${Math.max(margin, left)}px`;
+  menu.style.top = `${top}px`;
+}
+
+function placeMoveMenus() {
+  for (const menu of board.querySelectorAll(".move-menu")) placeMoveMenu(menu);
+}
+
+window.addEventListener("scroll", placeMoveMenus, { capture: true, passive: true });
+window.addEventListener("resize", placeMoveMenus, { passive: true });
 
 function closeMoveMenus() {
   for (const menu of board.querySelectorAll(".move-menu")) {

@@ -116,14 +116,19 @@ export class EvidencePanel {
       this.statusLine.append(" ", el("span", { class: "narrow" }, icon("narrow"), "Narrow"), " all support comes from one segment and one kind of source.");
     }
     if (this.reviewSelect && document.activeElement !== this.reviewSelect && !this.reviewDirty) {
-      this.reviewSelect.value = note.review?.state || "unreviewed";
-      this.reviewComment.value = note.review?.comment || "";
+      this.fillReview(note);
     }
     if (this.reviewInfo) {
       const review = note.review || {};
-      this.reviewInfo.textContent = review.by
+      const research = note.research || {};
+      let info = review.by
         ? `Last reviewed by ${review.by}${review.at ? ` on ${formatDate(review.at)}` : ""}.`
         : "Not reviewed yet.";
+      if (review.state === "needs_research") {
+        info += research.assignee ? ` Research assigned to ${research.assignee}` : " Research not assigned yet";
+        info += research.due ? `, due ${formatDate(research.due)}.` : ".";
+      }
+      this.reviewInfo.textContent = info;
     }
   }
 
@@ -321,6 +326,18 @@ export class EvidencePanel {
     this.reviewSelect = el("select", { id: "panel-review-state", name: "state" });
     for (const [value, label] of this.data.review_states) this.reviewSelect.append(el("option", { value, text: label }));
     this.reviewComment = el("textarea", { id: "panel-review-comment", name: "comment", rows: "2", maxlength: "2000" });
+    // A research request: who looks into it, and by when (needs research only).
+    this.reviewAssignee = el("select", { id: "panel-review-assignee", name: "assignee" });
+    this.reviewAssignee.append(el("option", { value: "", text: "Nobody yet" }));
+    for (const username of this.data.researchers || []) this.reviewAssignee.append(el("option", { value: username, text: username }));
+    this.reviewDue = el("input", { id: "panel-review-due", name: "due", type: "date" });
+    this.researchFields = el(
+      "div",
+      { class: "panel-research-fields" },
+      el("div", { class: "field" }, el("label", { for: "panel-review-assignee", text: "Researcher" }), this.reviewAssignee),
+      el("div", { class: "field" }, el("label", { for: "panel-review-due", text: "Due" }), this.reviewDue),
+    );
+    this.reviewSelect.addEventListener("change", () => this.showResearchFields());
     this.reviewInfo = el("p", { class: "help" });
     this.reviewDirty = false;
     const save = el("button", { type: "submit", class: "button button-primary button-small", text: "Save review" });
@@ -328,6 +345,7 @@ export class EvidencePanel {
       "form",
       { class: "panel-review" },
       el("div", { class: "field" }, el("label", { for: "panel-review-state", text: "Review state" }), this.reviewSelect),
+      this.researchFields,
       el("div", { class: "field" }, el("label", { for: "panel-review-comment", text: "Comment" }), this.reviewComment),
       save,
       this.reviewInfo,
@@ -338,10 +356,12 @@ export class EvidencePanel {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       save.disabled = true;
-      const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/review/`, {
-        state: this.reviewSelect.value,
-        comment: this.reviewComment.value,
-      });
+      const body = { state: this.reviewSelect.value, comment: this.reviewComment.value };
+      if (body.state === "needs_research") {
+        if (this.reviewAssignee.value) body.assignee = this.reviewAssignee.value;
+        if (this.reviewDue.value) body.due = this.reviewDue.value;
+      }
+      const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/review/`, body);
       save.disabled = false;
       if (!result.ok) {
         this.toast(errorText(result), { kind: "error" });
@@ -357,9 +377,24 @@ export class EvidencePanel {
       el("h3", { id: "panel-review-heading", text: "Review" }),
       form,
     );
+    this.fillReview(note);
+    return section;
+  }
+
+  fillReview(note) {
     this.reviewSelect.value = note.review?.state || "unreviewed";
     this.reviewComment.value = note.review?.comment || "";
-    return section;
+    const assignee = note.research?.assignee || "";
+    if (assignee && !Array.from(this.reviewAssignee.options).some((option) => option.value === assignee)) {
+      this.reviewAssignee.append(el("option", { value: assignee, text: assignee }));
+    }
+    this.reviewAssignee.value = assignee;
+    this.reviewDue.value = note.research?.due || "";
+    this.showResearchFields();
+  }
+
+  showResearchFields() {
+    this.researchFields.hidden = this.reviewSelect.value !== "needs_research";
   }
 
   // News from the board ---------------------------------------------------------------------

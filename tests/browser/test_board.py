@@ -264,3 +264,49 @@ def test_a_board_that_misses_an_event_notices_the_gap_and_catches_up(board_serve
     expect(card(bob, "Second: reveals the gap")).to_be_visible(timeout=LIVE)
     expect(card(bob, "First: lost on the way")).to_be_visible(timeout=LIVE)
     assert len(dropped) == 1
+
+
+def test_the_move_menu_of_the_last_note_in_a_full_section_shows_every_section(
+    board_server, open_as
+):
+    board = board_server.new_map()
+    for number in range(8):
+        board_server.add_note(board["id"], f"Thought number {number}", section="thinks")
+    page = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(page)
+    last = card(page, "Thought number 7")
+    last.scroll_into_view_if_needed()
+    last.hover()
+    last.get_by_role("button", name="Move to…").click()
+    menu = last.get_by_role("group", name="Move to section")
+    options = menu.get_by_role("button")
+    expect(options).to_have_count(9)
+    # Every option is inside the window and is what a click at its centre would hit: nothing
+    # (a section's scroll box, another card) clips or covers it.
+    for index in range(9):
+        hit = options.nth(index).evaluate(
+            """(option) => {
+                const box = option.getBoundingClientRect();
+                const inside = box.top >= 0 && box.left >= 0 &&
+                    box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+                const x = box.left + box.width / 2, y = box.top + box.height / 2;
+                return inside && option.contains(document.elementFromPoint(x, y));
+            }"""
+        )
+        assert hit, options.nth(index).inner_text()
+    options.filter(has_text="Gains").click()
+    expect(section(page, "Gains").locator("article.note", has_text="number 7")).to_be_visible()
+
+
+def test_a_note_added_under_filters_that_hide_it_says_so(board_server, open_as):
+    board = board_server.new_map()
+    page = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(page)
+    page.get_by_label("Search notes").fill("zzzz")
+    add_note(page, "Says", "Invoices go out late")
+    notice = page.locator(".toast").filter(has_text="Note added to Says. Your filters hide it.")
+    expect(notice).to_be_visible()
+    expect(card(page, "Invoices go out late")).to_be_hidden()
+    notice.get_by_role("button", name="Clear filters").click()
+    expect(card(page, "Invoices go out late")).to_be_visible()
+    expect(page.get_by_label("Search notes")).to_have_value("")

@@ -63,7 +63,7 @@ def test_a_researcher_links_evidence_and_everyone_sees_the_note_become_supported
 
 def test_a_lead_reviews_a_note_from_its_card(board_server, open_as):
     board = board_server.new_map()
-    board_server.add_note(board["id"], "Trusts the accountant more than the software")
+    note = board_server.add_note(board["id"], "Trusts the accountant more than the software")
     alice = open_as("alice", f"/maps/{board['id']}/")
     bob = open_as("bob", f"/maps/{board['id']}/")
     wait_live(alice)
@@ -73,11 +73,21 @@ def test_a_lead_reviews_a_note_from_its_card(board_server, open_as):
     card(alice, "Trusts the accountant").get_by_role("button", name="Review").click()
     state = alice.get_by_label("Review state")
     expect(state).to_be_focused()
+    researcher = alice.get_by_label("Researcher")
+    expect(researcher).to_be_hidden()  # only a research request has one
     state.select_option("needs_research")
+    expect(researcher.locator("option")).to_have_text(["Nobody yet", "alice", "rita"])
+    researcher.select_option("rita")
+    alice.get_by_label("Due").fill("2031-03-14")
     alice.get_by_label("Comment").fill("Ask Maya to check the interviews")
     alice.get_by_role("button", name="Save review").click()
     expect(card(bob, "Trusts the accountant")).to_contain_text("Needs research", timeout=LIVE)
     expect(card(alice, "Trusts the accountant")).to_contain_text("Needs research")
+    expect(alice.get_by_role("complementary", name="Evidence")).to_contain_text(
+        "Research assigned to rita, due"
+    )
+    saved = board_server.note(note["id"])
+    assert saved["research"] == {"assignee": "rita", "due": "2031-03-14"}
 
 
 def test_the_review_dashboard_reads_at_a_glance(board_server, open_as):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from research.models import Stance
 from tests.factories import (
     EvidenceFactory,
+    MembershipFactory,
     NoteFactory,
     SourceFactory,
     UserFactory,
@@ -164,6 +165,35 @@ def test_the_requests_page_lists_a_researchers_queue(client, alice, rita, empath
     assert "Find two interviews" in page
     assert f"/maps/{empathy_map.pk}/#note-{note['id']}" in page
     assert "1 request" in page
+
+
+def test_a_researchers_page_shows_their_requests_and_those_nobody_took(
+    client, alice, rita, empathy_map
+):
+    from maps import services
+
+    other = UserFactory(username="ravi")
+    MembershipFactory(workspace=empathy_map.workspace, user=other, role="researcher")
+    for text, assignee in [("Mine", "rita"), ("Untaken", None), ("Ravi's", "ravi")]:
+        note = services.note_create(actor=alice, map_id=empathy_map.pk, section="says", text=text)
+        services.note_review(
+            actor=alice, note_id=note["id"], state="needs_research", assignee=assignee
+        )
+    client.force_login(rita)
+    page = client.get("/w/acme/requests/").content.decode()
+    assert "2 requests" in page
+    assert "Mine" in page and "Untaken" in page and "Ravi&#x27;s" not in page
+    assert '<option value="me_or_none" selected>Me or nobody yet</option>' in page
+    assert "· Assumption" in page  # the status's label, not its key
+    everyone = client.get("/w/acme/requests/", {"assignee": ""}).content.decode()
+    assert "3 requests" in everyone
+
+
+def test_the_empty_queue_offers_everyones_requests(client, rita, workspace):
+    client.force_login(rita)
+    page = client.get("/w/acme/requests/").content.decode()
+    assert "No requests here for this filter." in page
+    assert "Show everyone&#x27;s" in page or "Show everyone's" in page
 
 
 def test_outsiders_get_404_on_the_requests_page(client, mallory, workspace):
