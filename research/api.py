@@ -51,6 +51,13 @@ class EvidenceSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+class EvidenceUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000, required=False)
+    participant = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    locator = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
 class LinkSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     note = serializers.IntegerField(read_only=True)
@@ -162,11 +169,16 @@ class EvidenceListView(APIView):
         source_id = parse_id(source)
         if source and source_id is None:
             raise serializers.ValidationError({"source": "Give a source id."})
+        kind = params.get("kind", "")
+        if kind and kind not in SourceKind.values:
+            raise serializers.ValidationError(
+                {"kind": f"Choose one of: {', '.join(SourceKind.values)}."}
+            )
         evidence = selectors.evidence_for_user_list(
             user=request.user,
             workspace_slug=params.get("workspace"),
             q=params.get("q", ""),
-            kind=params.get("kind", ""),
+            kind=kind,
             segment=params.get("segment", ""),
             source_id=source_id,
         )
@@ -196,6 +208,41 @@ class EvidenceDetailView(APIView):
     def get(self, request, evidence_id):
         evidence = selectors.evidence_for_user(user=request.user, evidence_id=evidence_id)
         return Response(selectors.evidence_payload(evidence))
+
+    @extend_schema(
+        summary="Correct an item's text, participant, locator or url (researcher)",
+        description=(
+            "Its date, segment and source cannot change here, since they decide notes' "
+            "statuses: delete the item and add it again (400 naming the field)."
+        ),
+        request=EvidenceUpdateSerializer,
+        responses={200: EvidenceSerializer, **ERRORS},
+        tags=["research"],
+    )
+    def patch(self, request, evidence_id):
+        fixed = set(request.data) - set(EvidenceUpdateSerializer().fields)
+        if fixed:
+            raise serializers.ValidationError(
+                {
+                    sorted(fixed)[
+                        0
+                    ]: "This field cannot be changed; delete the item and add it again."
+                }
+            )
+        data = valid(EvidenceUpdateSerializer, request)
+        services.evidence_update(actor=request.user, evidence_id=evidence_id, **data)
+        evidence = selectors.evidence_for_user(user=request.user, evidence_id=evidence_id)
+        return Response(selectors.evidence_payload(evidence))
+
+    @extend_schema(
+        summary="Delete an item (researcher), unlinking it from every note first",
+        description="Each unlink is a `link.deleted` event on its map.",
+        responses={204: None, **ERRORS},
+        tags=["research"],
+    )
+    def delete(self, request, evidence_id):
+        services.evidence_delete(actor=request.user, evidence_id=evidence_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NoteLinksView(APIView):
@@ -352,7 +399,9 @@ class ResearchRequestListView(APIView):
         parameters=[
             WORKSPACE_PARAM,
             OpenApiParameter(
-                "assignee", str, description="A username, `me`, or `none` for unassigned."
+                "assignee",
+                str,
+                description="A username, `me`, `none` for unassigned, or `me_or_none`.",
             ),
             OpenApiParameter(
                 "state",

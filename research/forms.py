@@ -44,6 +44,17 @@ class EvidenceForm(forms.Form):
         ]
 
 
+class EvidenceEditForm(forms.Form):
+    text = forms.CharField(
+        max_length=10000, widget=forms.Textarea(attrs={"rows": 4}), label="Quote or finding"
+    )
+    participant = forms.CharField(max_length=120, required=False)
+    locator = forms.CharField(
+        max_length=120, required=False, label="Where", help_text="A time, page or line."
+    )
+    url = forms.URLField(required=False, max_length=500, label="Link (URL)", assume_scheme="https")
+
+
 class ImportForm(forms.Form):
     FORMATS = [
         ("support_csv", "Support tickets (CSV)"),

@@ -22,8 +22,8 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PureWindowsPath
 
@@ -56,6 +56,8 @@ class ParsedItem:
     participant: str = ""
     locator: str = ""
     url: str = ""
+    # Usage data covers a period: its first day (collected_on is its last).
+    starts_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -803,6 +805,7 @@ NUMBER = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(\s*%)?")
 @dataclass(frozen=True)
 class Period:
     key: str  # canonical spelling, part of the external key
+    start: date
     end: date
     phrase: str  # "In March 2026", "From 1 March 2026 to 31 March 2026"
 
@@ -820,29 +823,30 @@ def parse_period(value: str) -> Period | None:
 def _period(value: str) -> Period | None:
     if match := re.fullmatch(r"(\d{4})", value):
         year = int(match.group(1))
-        return Period(f"{year}", date(year, 12, 31), f"In {year}")
+        return Period(f"{year}", date(year, 1, 1), date(year, 12, 31), f"In {year}")
     if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
         year, month = int(match.group(1)), int(match.group(2))
-        end = _month_end(year, month)
-        return Period(f"{year}-{month:02d}", end, f"In {MONTHS[month]} {year}")
+        start, end = date(year, month, 1), _month_end(year, month)
+        return Period(f"{year}-{month:02d}", start, end, f"In {MONTHS[month]} {year}")
     if match := re.fullmatch(r"(\d{4})-?Q([1-4])", value, re.IGNORECASE):
         year, quarter = int(match.group(1)), int(match.group(2))
-        return Period(f"{year}-Q{quarter}", _month_end(year, quarter * 3), f"In Q{quarter} {year}")
+        start, end = date(year, quarter * 3 - 2, 1), _month_end(year, quarter * 3)
+        return Period(f"{year}-Q{quarter}", start, end, f"In Q{quarter} {year}")
     if match := re.fullmatch(r"(\d{4})-?W(\d{2})", value, re.IGNORECASE):
         year, week = int(match.group(1)), int(match.group(2))
         monday = date.fromisocalendar(year, week, 1)
         end = date.fromisocalendar(year, week, 7)
-        return Period(f"{year}-W{week:02d}", end, f"In the week of {_long_date(monday)}")
+        return Period(f"{year}-W{week:02d}", monday, end, f"In the week of {_long_date(monday)}")
     if match := re.fullmatch(_ISO_DATE, value):
         day = date(*(int(group) for group in match.groups()))
-        return Period(day.isoformat(), day, f"On {_long_date(day)}")
+        return Period(day.isoformat(), day, day, f"On {_long_date(day)}")
     if match := re.fullmatch(rf"{_ISO_DATE}\s*(?:\.\.|/)\s*{_ISO_DATE}", value):
         numbers = [int(group) for group in match.groups()]
         start, end = date(*numbers[:3]), date(*numbers[3:])
         if end < start:
             return None
         phrase = f"From {_long_date(start)} to {_long_date(end)}"
-        return Period(f"{start.isoformat()}..{end.isoformat()}", end, phrase)
+        return Period(f"{start.isoformat()}..{end.isoformat()}", start, end, phrase)
     return None
 
 
@@ -907,6 +911,7 @@ def _usage_row(table: _Table, cells: list[str], line: int) -> ParsedItem:
         external_key=_bounded_key(f"{period.key}|{metric}|{segment}"),
         line=line,
         collected_on=period.end,
+        starts_on=period.start,
         segment=segment,
         locator=f"line {line}",
     )
@@ -925,17 +930,46 @@ def parse_import(
     today: date,
 ) -> ParsedFile:
     """`collected_on` and `interviewer` only matter to transcripts: tickets and usage rows
-    carry their own dates."""
+    carry their own dates. Nothing may be dated after `today` (see `_not_in_the_future`)."""
     if fmt == "support_csv":
-        return parse_support_csv(data, filename=filename)
-    if fmt == "transcript":
-        return parse_transcript(
+        parsed = parse_support_csv(data, filename=filename)
+    elif fmt == "transcript":
+        parsed = parse_transcript(
             data,
             filename=filename,
             collected_on=collected_on,
             interviewer=interviewer,
             today=today,
         )
-    if fmt == "usage_csv":
-        return parse_usage_csv(data, filename=filename)
-    raise ImportFormatError(f"unknown format {_shown(str(fmt))}; use one of {', '.join(FORMATS)}")
+    elif fmt == "usage_csv":
+        parsed = parse_usage_csv(data, filename=filename)
+    else:
+        raise ImportFormatError(
+            f"unknown format {_shown(str(fmt))}; use one of {', '.join(FORMATS)}"
+        )
+    return _not_in_the_future(parsed, today=today)
+
+
+# A day's grace: a ticket written this morning in Auckland is dated tomorrow in London.
+FUTURE_GRACE = timedelta(days=1)
+
+
+def _not_in_the_future(parsed: ParsedFile, *, today: date) -> ParsedFile:
+    """Evidence dated in the future would count as fresh for longer than it should: refused,
+    naming the line. A period still running (this month, this year) is dated today instead
+    of its last day: what it says was collected by today."""
+    latest = today + FUTURE_GRACE
+    items = []
+    for item in parsed.items:
+        if item.collected_on is not None and item.collected_on > latest:
+            if item.starts_on is None or item.starts_on > latest:
+                raise ImportFormatError(
+                    f"the date {item.collected_on.isoformat()} is in the future", item.line
+                )
+            item = replace(item, collected_on=today)
+        items.append(item)
+    dates = [item.collected_on for item in items if item.collected_on]
+    source_collected_on = parsed.source_collected_on
+    if source_collected_on is not None and source_collected_on > latest:
+        source_collected_on = max(dates) if dates else today
+    return replace(parsed, items=items, source_collected_on=source_collected_on)

@@ -45,10 +45,13 @@ def evidence_vector() -> SearchVector:
 
 
 def search_evidence(queryset: QuerySet[Evidence], q: str) -> QuerySet[Evidence]:
-    """Evidence matching every word of `q`, most relevant first (by date on SQLite)."""
+    """Evidence matching every word of `q`, most relevant first (by date on SQLite).
+
+    A query of punctuation alone (`%`, `"`) has no word to match, so it matches nothing.
+    """
     terms = words(q)
     if not terms:
-        return queryset
+        return queryset.none() if q.strip() else queryset
     if on_postgresql():
         query = SearchQuery(" ".join(terms), search_type="plain", config=CONFIG)
         return (

@@ -17,18 +17,36 @@ from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
 from maps.services import ensure_map_is_open, ensure_workspace_is_open
 from research import embeddings
-from research.importers import FORMATS, ImportFormatError, ParsedFile, ParsedItem, parse_import
+from research.importers import (
+    FORMATS,
+    FUTURE_GRACE,
+    ImportFormatError,
+    ParsedFile,
+    ParsedItem,
+    parse_import,
+)
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
 from research.selectors import (
     evidence_for_user,
     link_for_user,
     link_payload,
     links_for_note,
+    links_with_evidence,
     source_for_user,
 )
 from research.status import today
 
 logger = logging.getLogger(__name__)
+
+
+def _clean_collected_on(value: date | None) -> date | None:
+    """Evidence is dated when it was collected: not in the future (a day's grace for zones)."""
+    if value is not None and value > today() + FUTURE_GRACE:
+        when = value.isoformat()
+        raise ValidationError(
+            {"collected_on": f"{when} is in the future; give the day it was collected."}
+        )
+    return value
 
 
 def _clean_text(value, field: str, *, limit: int, required: bool = False) -> str:
@@ -79,7 +97,7 @@ def source_create(
         workspace=workspace,
         kind=kind,
         title=_clean_text(title, "title", limit=300, required=True),
-        collected_on=collected_on,
+        collected_on=_clean_collected_on(collected_on),
         url=_clean_text(url, "url", limit=500),
         segment=_workspace_segment(workspace.pk, segment_id),
         created_by=actor,
@@ -108,7 +126,7 @@ def evidence_create(
         workspace_id=source.workspace_id,
         source=source,
         text=text,
-        collected_on=collected_on or source.collected_on or today(),
+        collected_on=_clean_collected_on(collected_on) or source.collected_on or today(),
         segment=segment,
         participant=participant,
         locator=locator,
@@ -179,6 +197,82 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
             payload={"link": payload_link, "note": note_data(link.note_id)},
             op_id=op_id,
         )
+
+
+# Correcting and removing evidence ---------------------------------------------------------------
+
+# What may be corrected in place: none of it changes a note's status. A wrong date or segment
+# is corrected by deleting the item and adding it again, so that every note's status (and the
+# events that tell the boards) follow.
+EVIDENCE_EDITABLE = {"text", "participant", "locator", "url"}
+
+
+def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
+    """Correct an item's text, participant, locator or link (researcher)."""
+    evidence = evidence_for_user(user=actor, evidence_id=evidence_id, role=Role.RESEARCHER)
+    ensure_workspace_is_open(evidence.workspace)
+    unknown = set(changes) - EVIDENCE_EDITABLE
+    if unknown:
+        field_name = sorted(unknown)[0]
+        raise ValidationError(
+            {field_name: "This field cannot be changed; delete the item and add it again."}
+        )
+    if "text" in changes:
+        text = _clean_text(changes["text"], "text", limit=TEXT_LIMIT, required=True)
+        if text != evidence.text:
+            evidence.text = text
+            evidence.embedding = embeddings.to_bytes(embeddings.embed([text])[0])
+    for name, limit in (("participant", 120), ("locator", 120), ("url", 500)):
+        if name in changes:
+            setattr(evidence, name, _clean_text(changes[name], name, limit=limit))
+    evidence.save(update_fields=["text", "embedding", "participant", "locator", "url"])
+    return evidence
+
+
+def evidence_delete(*, actor, evidence_id: int) -> int:
+    """Delete an item (researcher), unlinking it first from every note that cites it.
+
+    Each unlink is a `link.deleted` event on its map, as if done by hand, so boards update and
+    statuses follow. All or nothing; maps are locked in id order. Refused while it backs a note
+    on an archived map. Returns how many links went.
+    """
+    evidence = evidence_for_user(user=actor, evidence_id=evidence_id, role=Role.RESEARCHER)
+    ensure_workspace_is_open(evidence.workspace)
+    with transaction.atomic():
+        locked: dict[int, object] = {}
+        while True:  # lock every map that cites it, including any that started to meanwhile
+            map_ids = set(
+                EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
+                    "note__map_id", flat=True
+                )
+            )
+            if map_ids <= set(locked):
+                break
+            for map_id in sorted(map_ids - set(locked)):
+                locked[map_id] = lock_map(map_id)
+        for empathy_map in locked.values():
+            if empathy_map.archived:
+                raise ValidationError(
+                    {"evidence": f"It backs notes on the archived map “{empathy_map.title}”."}
+                )
+        links = list(
+            links_with_evidence()
+            .filter(evidence_id=evidence.pk)
+            .select_related("note")
+            .order_by("note__map_id", "id")
+        )
+        for link in links:
+            payload_link = link_payload(link)
+            note_id, map_id = link.note_id, link.note.map_id
+            link.delete()
+            record_event(
+                locked_map=locked[map_id],
+                kind=EventKind.LINK_DELETED,
+                actor=actor,
+                payload={"link": payload_link, "note": note_data(note_id)},
+            )
+        Evidence.objects.filter(pk=evidence.pk).delete()
+    return len(links)
 
 
 # Imports ----------------------------------------------------------------------------------------
@@ -292,6 +386,7 @@ def evidence_import(
     if len(data) > limit:
         raise ImportTooLarge(size=len(data), limit=limit)
     segment_name = _clean_text(segment_name, "segment", limit=120)
+    collected_on = _clean_collected_on(collected_on)
     interviewer = _clean_text(interviewer, "interviewer", limit=120)
     day = today()
     try:

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods
 from maps.forms import add_service_errors
 from maps.models import Role
 from maps.selectors import parse_id, workspace_for_user
+from maps.views import STATUS_LABELS
 from research import selectors, services
-from research.forms import EvidenceForm, ImportForm, SegmentForm, SourceForm
+from research.forms import EvidenceEditForm, EvidenceForm, ImportForm, SegmentForm, SourceForm
 from research.models import SourceKind
 from research.selectors import RequestState
 
@@ -45,8 +46,19 @@ def save_library_form(request, slug, action, form):
     """Run the service behind one of the library's forms; True when it saved."""
     data = form.cleaned_data
     if action == "segment":
-        services.segment_create(actor=request.user, workspace_slug=slug, name=data["name"])
-        messages.success(request, f"Segment “{data['name']}” added.")
+        # segment_create returns the existing segment for a known name, so ask first.
+        existed = (
+            selectors.segments_for_user(user=request.user, workspace_slug=slug)
+            .filter(name=data["name"])
+            .exists()
+        )
+        segment = services.segment_create(
+            actor=request.user, workspace_slug=slug, name=data["name"]
+        )
+        if existed:
+            messages.info(request, f"Segment “{segment.name}” already exists.")
+        else:
+            messages.success(request, f"Segment “{segment.name}” added.")
     elif action == "source":
         source = services.source_create(
             actor=request.user,
@@ -156,12 +168,45 @@ def run_import(request, slug, form) -> dict:
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def evidence_detail(request, slug, evidence_id):
     workspace = workspace_for_user(user=request.user, slug=slug)
     evidence = selectors.evidence_for_user(user=request.user, evidence_id=evidence_id)
     if evidence.workspace_id != workspace.pk:
         raise Http404("Not found.")
+    can_research = Role(workspace.role).includes(Role.RESEARCHER) and not workspace.archived
+    form = EvidenceEditForm(
+        prefix="edit",
+        initial={
+            "text": evidence.text,
+            "participant": evidence.participant,
+            "locator": evidence.locator,
+            "url": evidence.url,
+        },
+    )
+    if request.method == "POST":
+        if not Role(workspace.role).includes(Role.RESEARCHER):
+            raise PermissionDenied("Only researchers and leads change evidence.")
+        try:
+            if request.POST.get("action") == "delete":
+                unlinked = services.evidence_delete(actor=request.user, evidence_id=evidence.pk)
+                notes = f", and unlinked from {unlinked} note{'s' if unlinked != 1 else ''}"
+                messages.success(request, f"Evidence deleted{notes if unlinked else ''}.")
+                return redirect("evidence-library", slug=slug)
+            form = EvidenceEditForm(request.POST, prefix="edit")
+            if form.is_valid():
+                services.evidence_update(
+                    actor=request.user, evidence_id=evidence.pk, **form.cleaned_data
+                )
+                messages.success(request, "Evidence corrected.")
+                return redirect("evidence-detail", slug=slug, evidence_id=evidence.pk)
+        except ValidationError as error:
+            if request.POST.get("action") == "delete":
+                for message_list in error.message_dict.values():
+                    for message in message_list:
+                        messages.error(request, message)
+            else:
+                add_service_errors(form, error)
     links = list(selectors.links_for_evidence(evidence_id=evidence.pk))
     return render(
         request,
@@ -172,6 +217,9 @@ def evidence_detail(request, slug, evidence_id):
             "kind_label": dict(SourceKind.choices).get(evidence.source.kind, ""),
             "supports": [link for link in links if link.stance == "supports"],
             "contradicts": [link for link in links if link.stance == "contradicts"],
+            "can_research": can_research,
+            "form": form,
+            "link_count": len(links),
         },
     )
 
@@ -181,7 +229,8 @@ def evidence_detail(request, slug, evidence_id):
 def research_requests(request, slug):
     """A researcher's queue: notes a lead marked needs_research, soonest due first."""
     workspace = workspace_for_user(user=request.user, slug=slug)
-    default_assignee = "me" if workspace.role == Role.RESEARCHER else ""
+    # A researcher's own queue: what is theirs, and what nobody has taken yet.
+    default_assignee = "me_or_none" if workspace.role == Role.RESEARCHER else ""
     assignee = request.GET.get("assignee", default_assignee)
     state = request.GET.get("state", RequestState.OPEN)
     if state not in RequestState.values:
@@ -194,7 +243,10 @@ def research_requests(request, slug):
         "research/requests.html",
         {
             "workspace": workspace,
-            "requests": queue,
+            "requests": [
+                {**item, "status_label": STATUS_LABELS.get(item["note"]["status"], "")}
+                for item in queue
+            ],
             "assignee": assignee,
             "state": state,
             "states": RequestState.choices,

@@ -71,6 +71,8 @@ ENDPOINTS = [
     ("delete", "/api/v1/links/{link}/", None, Role.RESEARCHER, 204),
     ("get", "/api/v1/sources/{source}/", None, Role.VIEWER, 200),
     ("get", "/api/v1/evidence/{evidence}/", None, Role.VIEWER, 200),
+    ("patch", "/api/v1/evidence/{evidence}/", {"text": "Fixed"}, Role.RESEARCHER, 200),
+    ("delete", "/api/v1/evidence/{spare_evidence}/", None, Role.RESEARCHER, 204),
     (
         "post",
         "/api/v1/sources/",

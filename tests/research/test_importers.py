@@ -877,3 +877,50 @@ def test_any_bytes_parse_or_get_a_readable_error(data, fmt):
         return parse_import(fmt, data, **kwargs)
 
     parses_or_explains(parse, data, filename="upload", today=TODAY)
+
+
+# Dates in the future ----------------------------------------------------------------------
+
+TODAY = date(2026, 11, 26)
+
+
+def test_a_ticket_dated_in_the_future_is_refused_naming_its_line():
+    data = b"id,created,subject\n1,2026-11-20,Fine\n2,2099-01-01,From the future\n"
+    with pytest.raises(ImportFormatError) as caught:
+        parse_import("support_csv", data, filename="t.csv", today=TODAY)
+    assert caught.value.line == 3
+    assert "2099-01-01 is in the future" in caught.value.detail
+
+
+def test_a_days_grace_allows_tomorrow_for_time_zones():
+    data = b"id,created,subject\n1,2026-11-27,Written in Auckland\n"
+    parsed = parse_import("support_csv", data, filename="t.csv", today=TODAY)
+    assert parsed.items[0].collected_on == date(2026, 11, 27)
+
+
+def test_a_period_still_running_is_dated_today():
+    data = b"period,metric,value\n2026,Active teams,120\n2026-11,Exports,45\n2026-10,Exports,40\n"
+    parsed = parse_import("usage_csv", data, filename="u.csv", today=TODAY)
+    assert [item.collected_on for item in parsed.items] == [
+        TODAY,
+        TODAY,
+        date(2026, 10, 31),
+    ]
+    assert parsed.items[0].text == "In 2026, Active teams was 120."
+    assert parsed.source_collected_on == TODAY
+
+
+def test_a_period_that_has_not_started_is_refused():
+    data = b"period,metric,value\n2026-10,Exports,40\n2027-Q1,Exports,45\n"
+    with pytest.raises(ImportFormatError) as caught:
+        parse_import("usage_csv", data, filename="u.csv", today=TODAY)
+    assert caught.value.line == 3
+    assert "2027-03-31 is in the future" in caught.value.detail
+
+
+def test_a_transcript_dated_in_the_future_is_refused():
+    data = b"Interviewer: Hi\nPriya: I close the books on day five.\n"
+    with pytest.raises(ImportFormatError, match="in the future"):
+        parse_import(
+            "transcript", data, filename="i.txt", collected_on=date(2030, 1, 1), today=TODAY
+        )

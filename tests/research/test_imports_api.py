@@ -335,3 +335,31 @@ def test_every_malformed_file_is_refused_whole(api, rita, name, fmt, line):
     if line is not None:
         assert response.data["detail"].startswith(f"line {line}:")
     assert (Evidence.objects.count(), Source.objects.count(), Segment.objects.count()) == (0, 0, 0)
+
+
+def test_a_future_date_is_refused_everywhere_evidence_is_dated(api, rita, workspace):
+    future = "2099-01-01"
+    client = api(rita)
+    response = client.post(
+        "/api/v1/sources/",
+        {"workspace": "acme", "kind": "survey", "title": "NPS", "collected_on": future},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "in the future" in str(response.data["collected_on"])
+    source = client.post(
+        "/api/v1/sources/", {"workspace": "acme", "kind": "survey", "title": "NPS"}, format="json"
+    ).data
+    response = client.post(
+        "/api/v1/evidence/",
+        {"source": source["id"], "text": "Loves it", "collected_on": future},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "collected_on" in response.data
+    response = upload(
+        api, rita, "Priya: I close the books on day five.\n", "transcript", collected_on=future
+    )
+    assert response.status_code == 400
+    assert "collected_on" in response.data
+    assert Evidence.objects.count() == 0

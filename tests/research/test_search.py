@@ -57,6 +57,19 @@ def test_search_is_case_insensitive_and_ignores_punctuation(api, vera, library):
     assert search(api, vera, "INVOICE, reminder!") == ["Invoice reminders? Never arrive."]
 
 
+@pytest.mark.parametrize("q", ["%", '"', "?!"])
+def test_a_query_without_words_matches_nothing(api, vera, library, q):
+    library("Invoice reminders never arrive")
+    assert search(api, vera, q) == []
+    assert len(search(api, vera, "  ")) == 1  # a blank query is no search at all
+
+
+def test_an_unknown_kind_is_a_field_error(api, vera, library):
+    response = api(vera).get("/api/v1/evidence/", {"kind": "gossip"})
+    assert response.status_code == 400
+    assert "kind" in response.data
+
+
 def test_search_stays_inside_the_callers_workspaces(api, vera, mallory, library):
     library("receipt in acme")
     other = SourceFactory(workspace=WorkspaceFactory(slug="other"))
