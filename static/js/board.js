@@ -767,15 +767,19 @@ function deleteNote(id) {
   card.hidden = true;
   if (hadFocus) focusAfterRemoval(next && !next.hidden ? next : null, note.section);
   const { done } = socket.op("note.delete", { id });
+  const notice = toast(`Note deleted: “${note.text.length > 50 ? `${note.text.slice(0, 50)}…` : note.text}”`, {
+    action: "Undo",
+    onAction: () => restoreNote(id),
+  });
   done.then((reply) => {
     if (reply.type === "ack" || reply.code === "not_found") return;
+    // Refused: the note was never deleted. Take back the notice that said it was.
+    notice.remove();
+    if (lastDeleted === id) lastDeleted = null;
     card.deleting = false;
     if (cards.get(id) === card) applyFilterTo(card);
     toast(reply.detail || "The note could not be deleted.", { kind: "error" });
-  });
-  toast(`Note deleted: “${note.text.length > 50 ? `${note.text.slice(0, 50)}…` : note.text}”`, {
-    action: "Undo",
-    onAction: () => restoreNote(id),
+    announce(`The note was not deleted. ${reply.detail || ""}`.trim());
   });
   lastDeleted = id;
   announce("Note deleted. Undo is in the notice at the bottom of the page, or press Ctrl+Z.");
@@ -823,7 +827,8 @@ function moveNote(id, section, position) {
     const last = sortedCards(section).filter((other) => other !== card).pop();
     fields.position = last ? last.note.position + 1 : 1;
   }
-  const moved = { ...card.note, ...fields };
+  const before = card.note;
+  const moved = { ...before, ...fields };
   notes.set(id, moved);
   updateCard(card, moved, labels);
   placeCard(card);
@@ -831,6 +836,15 @@ function moveNote(id, section, position) {
   const { done } = socket.op("note.update", { id, ...fields });
   done.then((reply) => {
     if (reply.type === "ack") return;
+    // Refused: put the card back where the server has it, unless news of it came meanwhile.
+    if (cards.get(id) === card && notes.get(id) === moved) {
+      const current = reply.current || before;
+      notes.set(id, current);
+      updateCard(card, current, labels);
+      placeCard(card);
+      scheduleCounts();
+      announce(`The note was not moved; it is back in ${labels.sections[current.section]}.`);
+    }
     toast(reply.detail || "The note could not be moved.", { kind: "error" });
   });
   const inSection = sortedCards(section);

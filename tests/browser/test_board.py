@@ -310,3 +310,28 @@ def test_a_note_added_under_filters_that_hide_it_says_so(board_server, open_as):
     notice.get_by_role("button", name="Clear filters").click()
     expect(card(page, "Invoices go out late")).to_be_visible()
     expect(page.get_by_label("Search notes")).to_have_value("")
+
+
+def test_a_refused_move_or_delete_puts_the_note_back(board_server, open_as):
+    board = board_server.new_map()
+    note = board_server.add_note(board["id"], "Reconciles on Fridays")
+    page = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(page)
+    status, _ = board_server.request("PATCH", "/api/v1/workspaces/acme/", {"archived": True})
+    assert status == 200
+    try:
+        target = card(page, "Reconciles on Fridays")
+        target.focus()
+        page.keyboard.press("Alt+ArrowRight")
+        expect(page.locator(".toast-error").filter(has_text="archived").first).to_be_visible()
+        expect(section(page, "Says").locator("article.note", has_text="Fridays")).to_be_visible()
+        expect(section(page, "Thinks").locator("article.note", has_text="Fridays")).to_have_count(0)
+
+        card(page, "Reconciles on Fridays").get_by_role("button", name="Delete").click()
+        expect(page.locator(".toast-error")).to_have_count(2)
+        expect(page.locator(".toast").filter(has_text="Note deleted")).to_have_count(0)
+        expect(card(page, "Reconciles on Fridays")).to_be_visible()
+        assert board_server.note(note["id"])["section"] == "says"
+    finally:
+        status, _ = board_server.request("PATCH", "/api/v1/workspaces/acme/", {"archived": False})
+        assert status == 200
