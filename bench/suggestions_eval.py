@@ -49,7 +49,7 @@ Ranker = Callable[[str, Sequence[tuple[int, str]]], list[int]]
 # The blend's weight on the word ranker, chosen with --alpha-sweep on labeled.json alone: the
 # best recall@5, ties by MRR, then by closeness to 0.5.
 ALPHA = 0.55
-RRF_K = 60
+RRF_K = 20  # as research.embeddings.RRF_K
 
 
 def load_labeled(path: Path = LABELED) -> dict:

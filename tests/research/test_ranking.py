@@ -183,3 +183,15 @@ def test_scores_are_positive_rounded_and_descending_with_unique_ids(note, candid
         assert suggestion.score == round(suggestion.score, 4)
         assert suggestion.matched
         assert set(suggestion.matched) <= note_words
+
+
+def test_the_held_out_sets_are_well_formed():
+    for name in ["heldout.json", "heldout2.json"]:
+        data = json.loads((LABELED.parent / name).read_text(encoding="utf-8"))
+        evidence_ids = [item["id"] for item in data["evidence"]]
+        assert len(evidence_ids) == len(set(evidence_ids)) >= 140, name
+        assert len(data["notes"]) >= 40, name
+        assert {note["section"] for note in data["notes"]} == SECTIONS, name
+        for note in data["notes"]:
+            assert 1 <= len(note["relevant"]) <= 6, (name, note["id"])
+            assert set(note["relevant"]) <= set(evidence_ids), (name, note["id"])
