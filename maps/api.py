@@ -61,6 +61,9 @@ class MapSerializer(serializers.Serializer):
     shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
     seq = serializers.IntegerField(read_only=True)
     archived = serializers.BooleanField(read_only=True)
+    workspace_archived = serializers.BooleanField(
+        read_only=True, help_text="The map's workspace is archived: the map is read-only too."
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     last_review = LastReviewSerializer(
@@ -489,7 +492,7 @@ class MapEventsView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         since = selectors.parse_id(request.query_params.get("since", "0"))
         if since is None:
-            raise serializers.ValidationError({"since": "Give a whole number (a seq)."})
+            raise serializers.ValidationError({"since": ["Give a whole number (a seq)."]})
         events = selectors.events_since(empathy_map=empathy_map, since=since)
         return Response(
             {"seq": empathy_map.seq, "events": [event_message(event) for event in events]}

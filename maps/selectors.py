@@ -143,6 +143,8 @@ def map_payload(empathy_map: EmpathyMap) -> dict:
         "shelf_life": empathy_map.shelf_life or {},
         "seq": empathy_map.seq,
         "archived": empathy_map.archived,
+        # An archived workspace makes every map in it read-only too.
+        "workspace_archived": empathy_map.workspace.archived,
         "created_at": iso(empathy_map.created_at),
         "updated_at": iso(empathy_map.updated_at),
         "last_review": last_review(empathy_map),

@@ -188,19 +188,37 @@ def _workspace_insert(*, actor, name: str, slug: str) -> Workspace:
 def workspace_update(
     *, actor, workspace_slug: str, name: str | None = None, archived: bool | None = None
 ) -> Workspace:
-    """Rename a workspace, or archive or restore it (lead). The slug, its address, stays."""
+    """Rename a workspace, or archive or restore it (lead). The slug, its address, stays.
+
+    Archiving or restoring changes whether every map in it may change, so each map gets a
+    `map.updated` event (its `workspace_archived` flipped) and open boards learn of it live.
+    """
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
     fields = []
     if name is not None:
         workspace.name = _clean_workspace_name(name)
         fields.append("name")
+    flipped = False
     if archived is not None:
         if not isinstance(archived, bool):
             raise ValidationError({"archived": "Must be true or false."})
+        flipped = archived != workspace.archived
         workspace.archived = archived
         fields.append("archived")
-    if fields:
+    if not fields:
+        return workspace
+    with transaction.atomic():
         workspace.save(update_fields=fields)
+        if flipped:
+            map_ids = EmpathyMap.objects.filter(workspace_id=workspace.pk).values_list(
+                "pk", flat=True
+            )
+            for map_id in sorted(map_ids):  # locked in id order, as everywhere
+                locked = lock_map(map_id)
+                payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}}
+                record_event(
+                    locked_map=locked, kind=EventKind.MAP_UPDATED, actor=actor, payload=payload
+                )
     return workspace
 
 
@@ -599,6 +617,8 @@ def note_review(
             )
     if due is not None and state != ReviewState.NEEDS_RESEARCH:
         raise ValidationError({"due": "Only a needs_research review has a due date."})
+    if due is not None and due < timezone.localdate():
+        raise ValidationError({"due": f"{due.isoformat()} has passed; give today or later."})
     with transaction.atomic():
         locked = lock_map(note.map_id)
         ensure_map_is_open(locked)

@@ -168,11 +168,11 @@ class EvidenceListView(APIView):
         source = params.get("source", "")
         source_id = parse_id(source)
         if source and source_id is None:
-            raise serializers.ValidationError({"source": "Give a source id."})
+            raise serializers.ValidationError({"source": ["Give a source id."]})
         kind = params.get("kind", "")
         if kind and kind not in SourceKind.values:
             raise serializers.ValidationError(
-                {"kind": f"Choose one of: {', '.join(SourceKind.values)}."}
+                {"kind": [f"Choose one of: {', '.join(SourceKind.values)}."]}
             )
         evidence = selectors.evidence_for_user_list(
             user=request.user,
@@ -220,15 +220,15 @@ class EvidenceDetailView(APIView):
         tags=["research"],
     )
     def patch(self, request, evidence_id):
-        fixed = set(request.data) - set(EvidenceUpdateSerializer().fields)
-        if fixed:
-            raise serializers.ValidationError(
-                {
-                    sorted(fixed)[
-                        0
-                    ]: "This field cannot be changed; delete the item and add it again."
-                }
+        refused = sorted(set(request.data) - set(EvidenceUpdateSerializer().fields))
+        if refused:
+            field = refused[0]
+            message = (
+                "This field cannot be changed; delete the item and add it again."
+                if field in EvidenceSerializer().fields
+                else "Unknown field."
             )
+            raise serializers.ValidationError({field: [message]})
         data = valid(EvidenceUpdateSerializer, request)
         services.evidence_update(actor=request.user, evidence_id=evidence_id, **data)
         evidence = selectors.evidence_for_user(user=request.user, evidence_id=evidence_id)
@@ -418,7 +418,7 @@ class ResearchRequestListView(APIView):
         state = params.get("state") or selectors.RequestState.OPEN
         if state not in selectors.RequestState.values:
             raise serializers.ValidationError(
-                {"state": f"Choose one of: {', '.join(selectors.RequestState.values)}."}
+                {"state": [f"Choose one of: {', '.join(selectors.RequestState.values)}."]}
             )
         workspace_slug = params.get("workspace") or None
         if workspace_slug:

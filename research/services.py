@@ -49,6 +49,14 @@ def _clean_collected_on(value: date | None) -> date | None:
     return value
 
 
+def _clean_url(value) -> str:
+    """A link to where the evidence came from: a web address, or nothing."""
+    url = _clean_text(value, "url", limit=500)
+    if url and not WEB_URL.match(url):
+        raise ValidationError({"url": "Give a web address starting with http:// or https://."})
+    return url
+
+
 def _clean_text(value, field: str, *, limit: int, required: bool = False) -> str:
     if value is None:
         value = ""
@@ -98,7 +106,7 @@ def source_create(
         kind=kind,
         title=_clean_text(title, "title", limit=300, required=True),
         collected_on=_clean_collected_on(collected_on),
-        url=_clean_text(url, "url", limit=500),
+        url=_clean_url(url),
         segment=_workspace_segment(workspace.pk, segment_id),
         created_by=actor,
     )
@@ -121,7 +129,7 @@ def evidence_create(
     segment = _workspace_segment(source.workspace_id, segment_id)
     participant = _clean_text(participant, "participant", limit=120)
     locator = _clean_text(locator, "locator", limit=120)
-    url = _clean_text(url, "url", limit=500)
+    url = _clean_url(url)
     return Evidence.objects.create(
         workspace_id=source.workspace_id,
         source=source,
@@ -222,9 +230,11 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
         if text != evidence.text:
             evidence.text = text
             evidence.embedding = embeddings.to_bytes(embeddings.embed([text])[0])
-    for name, limit in (("participant", 120), ("locator", 120), ("url", 500)):
+    for name in ("participant", "locator"):
         if name in changes:
-            setattr(evidence, name, _clean_text(changes[name], name, limit=limit))
+            setattr(evidence, name, _clean_text(changes[name], name, limit=120))
+    if "url" in changes:
+        evidence.url = _clean_url(changes["url"])
     evidence.save(update_fields=["text", "embedding", "participant", "locator", "url"])
     return evidence
 

@@ -187,6 +187,9 @@ def evidence_detail(request, slug, evidence_id):
     if request.method == "POST":
         if not Role(workspace.role).includes(Role.RESEARCHER):
             raise PermissionDenied("Only researchers and leads change evidence.")
+        if workspace.archived:
+            messages.error(request, "This workspace is archived: its evidence is read-only.")
+            return redirect("evidence-detail", slug=slug, evidence_id=evidence.pk)
         try:
             if request.POST.get("action") == "delete":
                 unlinked = services.evidence_delete(actor=request.user, evidence_id=evidence.pk)

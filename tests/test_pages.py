@@ -334,3 +334,39 @@ def test_viewers_see_no_evidence_controls_and_cannot_post(client, vera, workspac
     assert "Correct or delete" not in logged_in(client, vera).get(page_url).content.decode()
     assert client.post(page_url, {"action": "delete"}).status_code == 403
     assert Evidence.objects.filter(pk=evidence.pk).exists()
+
+
+def test_changes_since_a_chosen_time_say_so_not_since_the_review(client, alice, bob, empathy_map):
+    note_create(actor=bob, map_id=empathy_map.pk, section="pains", text="Receipts get lost")
+    map_mark_reviewed(actor=alice, map_id=empathy_map.pk)
+    html = (
+        logged_in(client, alice)
+        .get(f"/maps/{empathy_map.pk}/review/", {"since": "2000-01-02"})
+        .content.decode()
+    )
+    assert "2 changes since 2 Jan 2000, 00:00 UTC." in html
+    assert "since then" not in html
+
+
+def test_a_read_only_map_offers_no_review_checkpoint(client, alice, empathy_map):
+    empathy_map.workspace.archived = True
+    empathy_map.workspace.save()
+    html = logged_in(client, alice).get(f"/maps/{empathy_map.pk}/review/").content.decode()
+    assert "Mark reviewed" not in html
+    settings_page = client.get(f"/maps/{empathy_map.pk}/settings/").content.decode()
+    assert "is archived: this map cannot change." in settings_page
+
+
+def test_evidence_changes_in_an_archived_workspace_say_why(client, rita, workspace):
+    evidence = EvidenceFactory(source=SourceFactory(workspace=workspace), text="Kept")
+    workspace.archived = True
+    workspace.save()
+    page_url = f"/w/acme/evidence/{evidence.pk}/"
+    response = logged_in(client, rita).post(
+        page_url, {"action": "update", "edit-text": "Changed"}, follow=True
+    )
+    html = response.content.decode()
+    assert "This workspace is archived: its evidence is read-only." in html
+    assert "Correct or delete" not in html
+    evidence.refresh_from_db()
+    assert evidence.text == "Kept"

@@ -190,14 +190,22 @@ function applyLinkEvent(event) {
 }
 
 function applyMap(map) {
+  const before = data.map;
   data.map = map;
   const title = document.querySelector(".board-title h1");
   if (title) title.textContent = map.title;
-  if (map.archived && (me.can_edit || me.can_research)) {
+  if (map.archived && !before.archived && (me.can_edit || me.can_research)) {
     toast("This map has just been archived; it is now read-only. Reload to see it as it is.", {
       kind: "warn",
       timeout: 30000,
     });
+  } else if (map.workspace_archived && !before.workspace_archived && (me.can_edit || me.can_research)) {
+    toast("This workspace has just been archived; the map is now read-only. Reload to see it as it is.", {
+      kind: "warn",
+      timeout: 30000,
+    });
+  } else if (before.workspace_archived && !map.workspace_archived && !map.archived && me.role !== "viewer") {
+    toast("This workspace has been restored. Reload to change the map again.", { timeout: 30000 });
   }
 }
 

@@ -320,6 +320,9 @@ def test_a_refused_move_or_delete_puts_the_note_back(board_server, open_as):
     status, _ = board_server.request("PATCH", "/api/v1/workspaces/acme/", {"archived": True})
     assert status == 200
     try:
+        expect(
+            page.locator(".toast").filter(has_text="workspace has just been archived")
+        ).to_be_visible(timeout=LIVE)
         target = card(page, "Reconciles on Fridays")
         target.focus()
         page.keyboard.press("Alt+ArrowRight")

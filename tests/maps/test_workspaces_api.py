@@ -68,7 +68,9 @@ def test_an_archived_workspace_refuses_every_change_to_maps_and_notes(
     api, alice, bob, empathy_map, archived
 ):
     note = NoteFactory(map=empathy_map, section="says")
-    seq = empathy_map.seq
+    empathy_map.refresh_from_db()
+    seq = empathy_map.seq  # archiving itself was one map.updated event
+    assert seq == 1
     assert refused(
         api(bob).post(
             f"/api/v1/maps/{empathy_map.pk}/notes/",
@@ -88,7 +90,7 @@ def test_an_archived_workspace_refuses_every_change_to_maps_and_notes(
     assert refused(
         api(alice).post("/api/v1/maps/", {"workspace": "acme", "title": "Another"}, format="json")
     )
-    assert MapEvent.objects.filter(map=empathy_map).count() == 0
+    assert MapEvent.objects.filter(map=empathy_map).count() == 1
     empathy_map.refresh_from_db()
     assert empathy_map.seq == seq
     # Reading still works.
@@ -140,3 +142,33 @@ def test_restoring_a_workspace_opens_it_again(api, alice, bob, empathy_map, arch
 def test_archived_workspaces_stay_listed_with_their_flag(api, vera, archived):
     [listed] = api(vera).get("/api/v1/workspaces/").data
     assert (listed["slug"], listed["archived"]) == ("acme", True)
+
+
+def test_archiving_tells_every_map_of_the_workspace(
+    api, alice, vera, empathy_map, workspace, broadcasts, django_capture_on_commit_callbacks
+):
+    from tests.factories import MapFactory
+
+    second = MapFactory(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        patch(api, alice, {"archived": True})
+    assert sorted(group for group, _ in broadcasts) == sorted(
+        [f"map_{empathy_map.pk}", f"map_{second.pk}"]
+    )
+    for _group, message in broadcasts:
+        event = message["event"]
+        assert (event["kind"], event["actor"]) == ("map.updated", "alice")
+        assert event["map"]["workspace_archived"] is True
+        assert event["map"]["archived"] is False
+    detail = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/").data
+    assert (detail["workspace_archived"], detail["seq"]) == (True, 1)
+
+    broadcasts.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        patch(api, alice, {"name": "Renamed"})  # no map changes
+        patch(api, alice, {"archived": True})  # already archived: nothing flips
+    assert broadcasts == []
+    with django_capture_on_commit_callbacks(execute=True):
+        patch(api, alice, {"archived": False})
+    assert len(broadcasts) == 2
+    assert all(not message["event"]["map"]["workspace_archived"] for _, message in broadcasts)

@@ -44,12 +44,15 @@ def test_a_researcher_corrects_the_text_and_it_is_embedded_again(api, rita, item
         ({"segment": None}, "segment"),
         ({"text": "   "}, "text"),
         ({"url": "not a url"}, "url"),
+        ({"colour": "red"}, "colour"),
     ],
 )
 def test_bad_corrections_name_the_field_and_change_nothing(api, rita, item, body, field):
     response = api(rita).patch(url(item), body, format="json")
     assert response.status_code == 400
-    assert field in response.data
+    assert isinstance(response.data[field], list)  # like every other field error
+    if field == "colour":
+        assert response.data[field] == ["Unknown field."]
     item.refresh_from_db()
     assert item.text == "Closing takes three days"
 
@@ -105,3 +108,17 @@ def test_an_archived_workspace_keeps_its_evidence(api, rita, item, workspace):
     assert api(rita).delete(url(item)).status_code == 400
     assert api(rita).patch(url(item), {"text": "x"}, format="json").status_code == 400
     assert Evidence.objects.filter(pk=item.pk, text="Closing takes three days").exists()
+
+
+@pytest.mark.parametrize("link", ["ftp://files.example.com/a.txt", "javascript:alert(1)"])
+def test_links_must_be_web_addresses(api, rita, item, workspace, link):
+    response = api(rita).patch(url(item), {"url": link}, format="json")
+    assert response.status_code == 400
+    assert "url" in response.data
+    response = api(rita).post(
+        "/api/v1/sources/",
+        {"workspace": "acme", "kind": "survey", "title": "NPS", "url": link},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "url" in response.data

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from maps.models import Note
 from research.models import Stance
 from tests.factories import (
     EvidenceFactory,
@@ -45,14 +46,15 @@ def link(api, researcher, note, evidence, stance=Stance.SUPPORTS):
 
 
 def test_a_researcher_sees_the_notes_assigned_to_them(api, alice, rita, note, empathy_map):
-    request_research(api, alice, note, assignee="rita", due="2026-12-01", comment="Tickets?")
+    due = str(timezone.localdate() + datetime.timedelta(days=5))
+    request_research(api, alice, note, assignee="rita", due=due, comment="Tickets?")
     other = NoteFactory(map=empathy_map, text="Nobody's")
     request_research(api, alice, other)
     mine = queue(api, rita, workspace="acme", assignee="me")
     assert [entry["note"]["id"] for entry in mine] == [note.pk]
     entry = mine[0]
     assert entry["assignee"] == "rita"
-    assert entry["due"] == "2026-12-01"
+    assert entry["due"] == due
     assert entry["requested_by"] == "alice"
     assert entry["comment"] == "Tickets?"
     assert entry["map"] == {"id": empathy_map.pk, "title": empathy_map.title}
@@ -70,10 +72,25 @@ def test_soonest_due_first_and_overdue_flagged(api, alice, rita, empathy_map):
     undated = NoteFactory(map=empathy_map)
     request_research(api, alice, undated, assignee="rita")
     request_research(api, alice, later, assignee="rita", due=str(today + datetime.timedelta(7)))
-    request_research(api, alice, overdue, assignee="rita", due=str(today - datetime.timedelta(1)))
+    request_research(api, alice, overdue, assignee="rita", due=str(today))
+    # A day goes by: what was due today is overdue now.
+    Note.objects.filter(pk=overdue.pk).update(research_due=today - datetime.timedelta(1))
     entries = queue(api, rita, assignee="me")
     assert [entry["note"]["id"] for entry in entries] == [overdue.pk, later.pk, undated.pk]
     assert [entry["overdue"] for entry in entries] == [True, False, False]
+
+
+def test_a_due_date_that_has_passed_is_refused(api, alice, note):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = api(alice).post(
+        f"/api/v1/notes/{note.pk}/review/",
+        {"state": "needs_research", "due": str(yesterday)},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "has passed" in str(response.data["due"])
+    note.refresh_from_db()
+    assert note.review_state == "unreviewed"
 
 
 def test_fresh_evidence_linked_after_the_request_answers_it(api, alice, rita, note, workspace):

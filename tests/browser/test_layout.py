@@ -1,0 +1,20 @@
+"""Names people type may be one long word: pages wrap them instead of growing sideways."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width", [1280, 820])
+def test_a_long_workspace_name_does_not_widen_the_page(board_server, open_as, width):
+    name = "Q" * 120
+    status, workspaces = board_server.request("GET", "/api/v1/workspaces/")
+    assert status == 200
+    if not any(workspace["name"] == name for workspace in workspaces):
+        status, _ = board_server.request("POST", "/api/v1/workspaces/", {"name": name})
+        assert status == 201
+    page = open_as("alice", "/", viewport={"width": width, "height": 900})
+    assert page.get_by_role("heading", name=name).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    page.goto("/w/" + "q" * 60 + "/members/")
+    assert page.evaluate("document.documentElement.scrollWidth") == width
