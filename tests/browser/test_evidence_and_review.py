@@ -115,15 +115,25 @@ def test_the_library_searches_and_shows_where_evidence_is_used(board_server, ope
 
 
 @pytest.mark.parametrize(
-    "path",
-    ["/maps/{id}/", "/maps/{id}/review/", "/w/acme/evidence/"],
-    ids=["board", "review", "library"],
+    ("path", "user"),
+    [
+        ("/maps/{id}/", "rita"),
+        ("/maps/{id}/review/", "alice"),
+        ("/w/acme/evidence/", "rita"),
+        ("/", "alice"),
+        ("/w/acme/members/", "alice"),
+        ("/w/acme/requests/", "rita"),
+        ("/w/acme/evidence/{evidence}/", "rita"),
+    ],
+    ids=["board", "review", "library", "home", "members", "requests", "evidence-detail"],
 )
-def test_pages_have_no_serious_accessibility_violations(board_server, open_as, path):
+def test_pages_have_no_serious_accessibility_violations(board_server, open_as, path, user):
     board = board_server.new_map(title="Accessible map")
     for section, text in [("says", "Says it is fine"), ("pains", "Loses receipts")]:
         board_server.add_note(board["id"], text, section=section)
-    page = open_as("rita", path.format(id=board["id"]))
+    status, evidence = board_server.request("GET", "/api/v1/evidence/?workspace=acme")
+    assert status == 200 and evidence
+    page = open_as(user, path.format(id=board["id"], evidence=evidence[0]["id"]))
     if path.startswith("/maps/") and not path.endswith("review/"):
         wait_live(page)
         card(page, "Loses receipts").get_by_role("button", name="Evidence").click()
