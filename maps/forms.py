@@ -15,7 +15,12 @@ class MapForm(forms.Form):
 
     def __init__(self, *args, workspaces=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workspace"].choices = [(w.slug, w.name) for w in workspaces]
+        names = [w.name for w in workspaces]
+        # Two workspaces of one name are told apart by their address.
+        self.fields["workspace"].choices = [
+            (w.slug, f"{w.name} ({w.slug})" if names.count(w.name) > 1 else w.name)
+            for w in workspaces
+        ]
 
 
 class MemberForm(forms.Form):

@@ -55,6 +55,9 @@ def signup(request):
 @require_http_methods(["GET", "POST"])
 def home(request):
     every_workspace = selectors.workspaces_for_user(user=request.user)
+    names = [workspace.name for workspace in every_workspace]
+    for workspace in every_workspace:
+        workspace.name_is_shared = names.count(workspace.name) > 1
     workspaces = [w for w in every_workspace if not w.archived]
     archived_workspaces = [w for w in every_workspace if w.archived]
     editable = [w for w in workspaces if Role(w.role).includes(Role.EDITOR)]

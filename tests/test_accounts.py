@@ -159,3 +159,12 @@ def test_a_wrong_password_gets_400(client, alice):
         content_type="application/json",
     )
     assert response.status_code == 400
+
+
+def test_workspaces_of_one_name_are_told_apart_by_their_address(client, alice, workspace):
+    client.force_login(alice)
+    client.post("/", {"ws-name": "Acme Research"})
+    home = client.get("/").content.decode()
+    assert '<span class="workspace-slug">/w/acme</span>' in home
+    assert '<span class="workspace-slug">/w/acme-research</span>' in home
+    assert '<option value="acme-research">Acme Research (acme-research)</option>' in home
