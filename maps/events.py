@@ -49,6 +49,12 @@ def lock_map(map_id: int) -> EmpathyMap:
     return EmpathyMap.objects.select_for_update().select_related("workspace").get(pk=map_id)
 
 
+def event_note_id(payload: dict) -> int | None:
+    """The id of the note an event is about: note and link events carry it as payload.note."""
+    note = payload.get("note")
+    return note.get("id") if isinstance(note, dict) else None
+
+
 def record_event(
     *, locked_map: EmpathyMap, kind: str, actor, payload: dict, op_id: str | None = None
 ) -> MapEvent:
@@ -68,6 +74,7 @@ def record_event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         op_id=op_id,
         payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        note_id=event_note_id(payload),
     )
     message = event_message(event, actor_username=getattr(actor, "username", None))
     transaction.on_commit(lambda: broadcast_event(locked_map.pk, message), robust=True)

@@ -250,10 +250,14 @@ class MapEvent(models.Model):
     )
     op_id = models.CharField(max_length=64, null=True, blank=True)
     payload = models.JSONField(default=dict)
+    # The note the event is about (payload["note"]["id"]), as a column: the review dashboard
+    # groups a map's events by note without reading every payload.
+    note_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["map", "seq"]
+        indexes = [models.Index(fields=["map", "note_id"], name="event_map_note")]
         constraints = [
             models.UniqueConstraint(fields=["map", "seq"], name="event_unique_seq"),
             models.UniqueConstraint(

@@ -140,3 +140,32 @@ def test_since_must_be_a_number(api, team, empathy_map):
     response = api(team["vera"]).get(f"/api/v1/maps/{empathy_map.pk}/events/?since=abc")
     assert response.status_code == 400
     assert "since" in response.data
+
+
+def test_events_about_a_note_carry_its_id_as_a_column(api, team, empathy_map):
+    from maps.models import MapEvent
+
+    created = api(team["bob"]).post(
+        f"/api/v1/maps/{empathy_map.pk}/notes/", {"section": "says", "text": "Hi"}, format="json"
+    )
+    api(team["alice"]).patch(f"/api/v1/maps/{empathy_map.pk}/", {"title": "X"}, format="json")
+    rows = list(MapEvent.objects.filter(map=empathy_map).values_list("kind", "note_id"))
+    assert rows == [("note.created", created.data["id"]), ("map.updated", None)]
+
+
+def test_the_migration_fills_note_ids_of_older_events(api, team, empathy_map):
+    import importlib
+
+    from django.apps import apps
+
+    from maps.models import MapEvent
+
+    migration = importlib.import_module("maps.migrations.0004_event_note_id")
+    created = api(team["bob"]).post(
+        f"/api/v1/maps/{empathy_map.pk}/notes/", {"section": "says", "text": "Hi"}, format="json"
+    )
+    api(team["alice"]).patch(f"/api/v1/maps/{empathy_map.pk}/", {"title": "X"}, format="json")
+    MapEvent.objects.update(note_id=None)  # as written before the column existed
+    migration.fill_note_ids(apps, None)
+    rows = list(MapEvent.objects.filter(map=empathy_map).values_list("kind", "note_id"))
+    assert rows == [("note.created", created.data["id"]), ("map.updated", None)]

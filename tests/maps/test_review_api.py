@@ -187,7 +187,7 @@ def test_review_takes_a_fixed_number_of_queries(
         note = NoteFactory(map=empathy_map, section=empathy_map.sections[number % 9])
         evidence = EvidenceFactory(source=source, segment=segments[number % 4])
         LinkFactory(note=note, evidence=evidence)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         data = review(api, vera, empathy_map)
     assert data["total"] == notes
 
@@ -477,7 +477,7 @@ def test_changes_take_a_fixed_number_of_queries(
             {"evidence": evidence.pk, "stance": "supports"},
             format="json",
         )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         data = review(api, vera, empathy_map)
     assert data["changes"]["notes_touched"] == notes
     assert data["changes"]["counts"]["linked"] == notes
