@@ -99,6 +99,10 @@ def decode_text(data: bytes) -> str:
         text = _decode(data[len(UTF8_BOM) :], "utf-8")
     elif data.startswith(UTF16_BOMS):
         text = _decode(data, "utf-16")
+    elif _looks_like_utf16(data):
+        raise ImportFormatError(
+            "the file looks like UTF-16 text without a byte-order mark; save it as UTF-8"
+        )
     else:
         try:
             text = data.decode("utf-8")
@@ -110,6 +114,15 @@ def decode_text(data: bytes) -> str:
             "save it as CSV or plain text in UTF-8"
         )
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly ASCII text in UTF-16: every other byte of the first few hundred is zero."""
+    head = data[:512]
+    if len(head) < 4:
+        return False
+    zeros = max(head[0::2].count(0), head[1::2].count(0))
+    return zeros * 2 >= len(head) * 0.8
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -962,10 +975,14 @@ def _not_in_the_future(parsed: ParsedFile, *, today: date) -> ParsedFile:
     items = []
     for item in parsed.items:
         if item.collected_on is not None and item.collected_on > latest:
-            if item.starts_on is None or item.starts_on > latest:
-                raise ImportFormatError(
-                    f"the date {item.collected_on.isoformat()} is in the future", item.line
-                )
+            day = item.collected_on.isoformat()
+            if parsed.source_kind == "interview":  # one date for the file, from it or the form
+                raise ImportFormatError(f"the interview date {day} is in the future")
+            if item.starts_on is not None and item.starts_on > latest:
+                period = f"{item.starts_on.isoformat()} to {day}"
+                raise ImportFormatError(f"the period {period} is in the future", item.line)
+            if item.starts_on is None:
+                raise ImportFormatError(f"the date {day} is in the future", item.line)
             item = replace(item, collected_on=today)
         items.append(item)
     dates = [item.collected_on for item in items if item.collected_on]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
 from maps.forms import add_service_errors
@@ -247,7 +248,11 @@ def research_requests(request, slug):
         {
             "workspace": workspace,
             "requests": [
-                {**item, "status_label": STATUS_LABELS.get(item["note"]["status"], "")}
+                {
+                    **item,
+                    "status_label": STATUS_LABELS.get(item["note"]["status"], ""),
+                    "due_date": parse_date(item["due"]) if item["due"] else None,
+                }
                 for item in queue
             ],
             "assignee": assignee,

@@ -87,7 +87,7 @@ def test_it_normalises_newlines():
 
 
 def test_it_refuses_binary_data():
-    error = import_error(decode_text, "subject".encode("utf-16-le"))
+    error = import_error(decode_text, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
     assert "binary" in error.detail
     assert error.line is None
 
@@ -915,12 +915,19 @@ def test_a_period_that_has_not_started_is_refused():
     with pytest.raises(ImportFormatError) as caught:
         parse_import("usage_csv", data, filename="u.csv", today=TODAY)
     assert caught.value.line == 3
-    assert "2027-03-31 is in the future" in caught.value.detail
+    assert "the period 2027-01-01 to 2027-03-31 is in the future" in caught.value.detail
 
 
 def test_a_transcript_dated_in_the_future_is_refused():
     data = b"Interviewer: Hi\nPriya: I close the books on day five.\n"
-    with pytest.raises(ImportFormatError, match="in the future"):
+    with pytest.raises(ImportFormatError, match="the interview date 2030-01-01 is in the future"):
         parse_import(
             "transcript", data, filename="i.txt", collected_on=date(2030, 1, 1), today=TODAY
         )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named(encoding):
+    data = "id,created,subject\n1,2026-01-02,Bank feed\n".encode(encoding)
+    with pytest.raises(ImportFormatError, match="UTF-16 text without a byte-order mark"):
+        decode_text(data)

@@ -206,6 +206,18 @@ def test_a_researchers_page_shows_their_requests_and_those_nobody_took(
     assert "3 requests" in everyone
 
 
+def test_the_requests_page_shows_due_dates_as_people_write_them(client, alice, rita, note):
+    from maps import services
+
+    due = timezone.localdate() + datetime.timedelta(days=3)
+    services.note_review(
+        actor=alice, note_id=note.pk, state="needs_research", assignee="rita", due=due
+    )
+    client.force_login(rita)
+    html = client.get("/w/acme/requests/").content.decode()
+    assert f"· due {due.day} {due.strftime('%b %Y')}" in html
+
+
 def test_the_empty_queue_offers_everyones_requests(client, rita, workspace):
     client.force_login(rita)
     page = client.get("/w/acme/requests/").content.decode()
