@@ -223,6 +223,7 @@ CHANGE_KINDS = [
     "reviewed",
     "linked",
     "unlinked",
+    "evidence_corrected",
     "map_updated",
 ]
 
@@ -238,6 +239,10 @@ class ChangeCountsSerializer(serializers.Serializer):
     unlinked = serializers.IntegerField(help_text="Evidence links removed.")
     map_updated = serializers.IntegerField(help_text="Map settings changed.")
     map_reviewed = serializers.IntegerField(help_text="A lead marked the map reviewed.")
+    evidence_corrected = serializers.IntegerField(
+        help_text="Notes whose status a researcher's correction of evidence (date, segment) "
+        "may have changed."
+    )
 
 
 class ChangedNoteSerializer(serializers.Serializer):

@@ -386,6 +386,11 @@ CHANGE_NAMES = {
     EventKind.LINK_DELETED: "unlinked",
     EventKind.MAP_UPDATED: "map_updated",
 }
+# Events of one kind told apart by their payload: (kind, payload key, value) -> change name.
+SPECIAL_CHANGES = {
+    (EventKind.MAP_UPDATED, "reviewed", True): "map_reviewed",
+    (EventKind.NOTE_UPDATED, "cause", "evidence"): "evidence_corrected",
+}
 CHANGED_NOTES_LIMIT = 100
 # "2026-06-01T09:00:00+02:00" sent unencoded in a query string arrives with a space for the "+".
 OFFSET_WITH_SPACE = re.compile(r" (\d{2}:?\d{2})$")
@@ -434,17 +439,18 @@ def map_changes(
 
     # The database does the counting: a year of edits is tens of thousands of events, and
     # reading each into Python costs about 6 microseconds (bench/review.py).
-    counts = dict.fromkeys([*CHANGE_NAMES.values(), "map_reviewed"], 0)
-    checkpoint = Q(kind=EventKind.MAP_UPDATED, payload__reviewed=True)
-    for kind, number, checkpoints in (
-        events.values("kind")
-        .annotate(number=Count("id"), checkpoints=Count("id", filter=checkpoint))
-        .order_by()
-        .values_list("kind", "number", "checkpoints")
-    ):
-        if kind in CHANGE_NAMES:
-            counts[CHANGE_NAMES[kind]] += number - checkpoints
-            counts["map_reviewed"] += checkpoints
+    counts = dict.fromkeys([*CHANGE_NAMES.values(), *SPECIAL_CHANGES.values()], 0)
+    special = {
+        name: Count("id", filter=Q(kind=kind, **{f"payload__{key}": value}))
+        for (kind, key, value), name in SPECIAL_CHANGES.items()
+    }
+    for row in events.values("kind").annotate(number=Count("id"), **special).order_by():
+        if row["kind"] in CHANGE_NAMES:
+            counts[CHANGE_NAMES[row["kind"]]] += row["number"] - sum(
+                row[name] for name in SPECIAL_CHANGES.values()
+            )
+            for name in SPECIAL_CHANGES.values():
+                counts[name] += row[name]
 
     # One row per note touched, the latest first; then, for the first few, one row per kind of
     # change and person, each with when it first happened (so the lists keep that order).
@@ -461,14 +467,14 @@ def map_changes(
     entries = {note_id: {"changes": [], "by": [], "at": iso(at)} for note_id, at in shown}
     firsts = (
         note_events.filter(note_id__in=[note_id for note_id, _ in shown])
-        .values("note_id", "kind", "actor__username")
+        .values("note_id", "kind", "payload__cause", "actor__username")
         .annotate(first_seq=Min("seq"))
         .order_by("first_seq")
-        .values_list("note_id", "kind", "actor__username")
+        .values_list("note_id", "kind", "payload__cause", "actor__username")
     )
-    for note_id, kind, actor in firsts:
+    for note_id, kind, cause, actor in firsts:
         entry = entries[note_id]
-        change = CHANGE_NAMES.get(kind)
+        change = SPECIAL_CHANGES.get((kind, "cause", cause)) or CHANGE_NAMES.get(kind)
         if change is not None and change not in entry["changes"]:
             entry["changes"].append(change)
         if actor and actor not in entry["by"]:

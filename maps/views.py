@@ -273,6 +273,7 @@ CHANGE_LABELS = {
     "unlinked": "evidence unlinked",
     "map_updated": "map settings changed",
     "map_reviewed": "marked reviewed",
+    "evidence_corrected": "evidence corrected",
 }
 
 

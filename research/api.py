@@ -56,6 +56,10 @@ class EvidenceUpdateSerializer(serializers.Serializer):
     participant = serializers.CharField(required=False, allow_blank=True, max_length=120)
     locator = serializers.CharField(required=False, allow_blank=True, max_length=120)
     url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    collected_on = serializers.DateField(required=False)
+    segment = serializers.IntegerField(
+        required=False, allow_null=True, help_text="A segment id, or null for the source's."
+    )
 
 
 class LinkSerializer(serializers.Serializer):
@@ -210,10 +214,12 @@ class EvidenceDetailView(APIView):
         return Response(selectors.evidence_payload(evidence))
 
     @extend_schema(
-        summary="Correct an item's text, participant, locator or url (researcher)",
+        summary="Correct an item (researcher)",
         description=(
-            "Its date, segment and source cannot change here, since they decide notes' "
-            "statuses: delete the item and add it again (400 naming the field)."
+            "Text, participant, locator, url, collected_on and segment. A new date or segment "
+            "can change the status of the notes citing the item: each gets a `note.updated` "
+            'event with `"cause": "evidence"`. Its source and kind cannot change '
+            "(400 naming the field): delete the item and add it again."
         ),
         request=EvidenceUpdateSerializer,
         responses={200: EvidenceSerializer, **ERRORS},

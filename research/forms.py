@@ -53,6 +53,18 @@ class EvidenceEditForm(forms.Form):
         max_length=120, required=False, label="Where", help_text="A time, page or line."
     )
     url = forms.URLField(required=False, max_length=500, label="Link (URL)", assume_scheme="https")
+    collected_on = forms.DateField(
+        label="Collected on",
+        help_text="Changing it can make the notes citing it fresh or stale.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    segment = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", "The source's segment")] + [
+            (s.pk, s.name) for s in segments
+        ]
 
 
 class ImportForm(forms.Form):

@@ -209,14 +209,43 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
 
 # Correcting and removing evidence ---------------------------------------------------------------
 
-# What may be corrected in place: none of it changes a note's status. A wrong date or segment
-# is corrected by deleting the item and adding it again, so that every note's status (and the
-# events that tell the boards) follow.
-EVIDENCE_EDITABLE = {"text", "participant", "locator", "url"}
+# What a researcher may correct. The date and the segment decide notes' statuses (freshness,
+# narrowness), so correcting them tells every note that cites the item (see evidence_update).
+EVIDENCE_EDITABLE = {"text", "participant", "locator", "url", "collected_on", "segment"}
+
+
+def _lock_maps_citing(evidence: Evidence) -> dict[int, object]:
+    """Lock, in id order, every map with a note citing the item; must run in a transaction.
+
+    Refused while one of them is archived (its notes' statuses may not change).
+    """
+    locked: dict[int, object] = {}
+    while True:  # lock every map that cites it, including any that started to meanwhile
+        map_ids = set(
+            EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
+                "note__map_id", flat=True
+            )
+        )
+        if map_ids <= set(locked):
+            break
+        for map_id in sorted(map_ids - set(locked)):
+            locked[map_id] = lock_map(map_id)
+    for empathy_map in locked.values():
+        if empathy_map.archived:
+            raise ValidationError(
+                {"evidence": f"It backs notes on the archived map “{empathy_map.title}”."}
+            )
+    return locked
 
 
 def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
-    """Correct an item's text, participant, locator or link (researcher)."""
+    """Correct an item (researcher): its text, participant, locator, link, date or segment.
+
+    A new text is embedded again. A new date or segment can change the status of every note
+    that cites the item, so each such note gets a `note.updated` event on its map (payload
+    `"cause": "evidence"`, its version unchanged), in the same transaction, maps locked in id
+    order; refused while the item backs a note on an archived map.
+    """
     evidence = evidence_for_user(user=actor, evidence_id=evidence_id, role=Role.RESEARCHER)
     ensure_workspace_is_open(evidence.workspace)
     unknown = set(changes) - EVIDENCE_EDITABLE
@@ -235,7 +264,35 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
             setattr(evidence, name, _clean_text(changes[name], name, limit=120))
     if "url" in changes:
         evidence.url = _clean_url(changes["url"])
-    evidence.save(update_fields=["text", "embedding", "participant", "locator", "url"])
+    status_changed = False
+    if "collected_on" in changes:
+        collected_on = _clean_collected_on(changes["collected_on"])
+        if collected_on is None:
+            raise ValidationError({"collected_on": "Give the day it was collected."})
+        status_changed |= collected_on != evidence.collected_on
+        evidence.collected_on = collected_on
+    if "segment" in changes:
+        segment = _workspace_segment(evidence.workspace_id, changes["segment"])
+        status_changed |= (segment.pk if segment else None) != evidence.segment_id
+        evidence.segment = segment
+    fields = ["text", "embedding", "participant", "locator", "url", "collected_on", "segment"]
+    with transaction.atomic():
+        locked = _lock_maps_citing(evidence) if status_changed else {}
+        evidence.save(update_fields=fields)
+        if locked:
+            notes = (
+                EvidenceLink.objects.filter(evidence_id=evidence.pk)
+                .order_by("note__map_id", "note_id")
+                .values_list("note_id", "note__map_id")
+                .distinct()
+            )
+            for note_id, map_id in notes:
+                record_event(
+                    locked_map=locked[map_id],
+                    kind=EventKind.NOTE_UPDATED,
+                    actor=actor,
+                    payload={"note": note_data(note_id), "cause": "evidence"},
+                )
     return evidence
 
 
@@ -249,22 +306,7 @@ def evidence_delete(*, actor, evidence_id: int) -> int:
     evidence = evidence_for_user(user=actor, evidence_id=evidence_id, role=Role.RESEARCHER)
     ensure_workspace_is_open(evidence.workspace)
     with transaction.atomic():
-        locked: dict[int, object] = {}
-        while True:  # lock every map that cites it, including any that started to meanwhile
-            map_ids = set(
-                EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
-                    "note__map_id", flat=True
-                )
-            )
-            if map_ids <= set(locked):
-                break
-            for map_id in sorted(map_ids - set(locked)):
-                locked[map_id] = lock_map(map_id)
-        for empathy_map in locked.values():
-            if empathy_map.archived:
-                raise ValidationError(
-                    {"evidence": f"It backs notes on the archived map “{empathy_map.title}”."}
-                )
+        locked = _lock_maps_citing(evidence)
         links = list(
             links_with_evidence()
             .filter(evidence_id=evidence.pk)

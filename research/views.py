@@ -176,13 +176,17 @@ def evidence_detail(request, slug, evidence_id):
     if evidence.workspace_id != workspace.pk:
         raise Http404("Not found.")
     can_research = Role(workspace.role).includes(Role.RESEARCHER) and not workspace.archived
+    segments = list(selectors.segments_for_user(user=request.user, workspace_slug=slug))
     form = EvidenceEditForm(
         prefix="edit",
+        segments=segments,
         initial={
             "text": evidence.text,
             "participant": evidence.participant,
             "locator": evidence.locator,
             "url": evidence.url,
+            "collected_on": evidence.collected_on,
+            "segment": evidence.segment_id,
         },
     )
     if request.method == "POST":
@@ -197,7 +201,7 @@ def evidence_detail(request, slug, evidence_id):
                 notes = f", and unlinked from {unlinked} note{'s' if unlinked != 1 else ''}"
                 messages.success(request, f"Evidence deleted{notes if unlinked else ''}.")
                 return redirect("evidence-library", slug=slug)
-            form = EvidenceEditForm(request.POST, prefix="edit")
+            form = EvidenceEditForm(request.POST, prefix="edit", segments=segments)
             if form.is_valid():
                 services.evidence_update(
                     actor=request.user, evidence_id=evidence.pk, **form.cleaned_data

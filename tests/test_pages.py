@@ -316,12 +316,18 @@ def test_a_researcher_corrects_and_deletes_evidence_from_its_page(client, rita, 
     assert "This field is required." in response.content.decode()
     response = client.post(
         page_url,
-        {"action": "update", "edit-text": "Closes the books by hand", "edit-locator": "p. 4"},
+        {
+            "action": "update",
+            "edit-text": "Closes the books by hand",
+            "edit-locator": "p. 4",
+            "edit-collected_on": "2026-11-01",
+        },
         follow=True,
     )
     assert "Evidence corrected." in response.content.decode()
     evidence.refresh_from_db()
     assert (evidence.text, evidence.locator) == ("Closes the books by hand", "p. 4")
+    assert str(evidence.collected_on) == "2026-11-01"
 
     response = client.post(page_url, {"action": "delete"}, follow=True)
     assert "Evidence deleted, and unlinked from 1 note." in response.content.decode()

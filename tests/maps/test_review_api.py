@@ -342,6 +342,7 @@ def test_changes_since_the_last_review_count_every_kind(api, alice, bob, rita, v
         "unlinked": 1,
         "map_updated": 0,
         "map_reviewed": 0,
+        "evidence_corrected": 0,
     }
     assert changes["events"] == 10
     touched = [(entry["note"]["id"], entry["changes"], entry["by"]) for entry in changes["notes"]]

@@ -40,8 +40,10 @@ def test_a_researcher_corrects_the_text_and_it_is_embedded_again(api, rita, item
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"collected_on": "2020-01-01"}, "collected_on"),
-        ({"segment": None}, "segment"),
+        ({"source": 5}, "source"),
+        ({"collected_on": "2099-01-01"}, "collected_on"),
+        ({"collected_on": None}, "collected_on"),
+        ({"segment": 999999}, "segment"),
         ({"text": "   "}, "text"),
         ({"url": "not a url"}, "url"),
         ({"colour": "red"}, "colour"),
@@ -122,3 +124,56 @@ def test_links_must_be_web_addresses(api, rita, item, workspace, link):
     )
     assert response.status_code == 400
     assert "url" in response.data
+
+
+def test_correcting_the_date_tells_every_note_citing_it(
+    api, rita, vera, item, empathy_map, broadcasts, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from research.status import today
+
+    item.collected_on = today()
+    item.save()
+    note = NoteFactory(map=empathy_map)
+    LinkFactory(note=note, evidence=item)
+    before = api(vera).get(f"/api/v1/notes/{note.pk}/").data
+    assert before["status"] == "supported"
+
+    old = today() - datetime.timedelta(days=400)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(rita).patch(url(item), {"collected_on": str(old)}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["collected_on"] == str(old)
+    after = api(vera).get(f"/api/v1/notes/{note.pk}/").data
+    assert after["status"] == "stale"
+    assert after["version"] == before["version"]  # nobody edited the note itself
+    [event] = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/events/", {"since": 0}).data["events"]
+    assert (event["kind"], event["cause"], event["actor"]) == ("note.updated", "evidence", "rita")
+    assert event["note"]["status"] == "stale"
+    assert len(broadcasts) == 1
+    changes = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/review/").data["changes"]
+    assert (changes["counts"]["evidence_corrected"], changes["counts"]["edited"]) == (1, 0)
+    assert changes["notes"][0]["changes"] == ["evidence_corrected"]
+
+    # The same date again changes nothing a note depends on: no event.
+    api(rita).patch(url(item), {"collected_on": str(old), "text": "Reworded"}, format="json")
+    assert MapEvent.objects.filter(map=empathy_map).count() == 1
+
+
+def test_correcting_the_segment_changes_narrowness(api, rita, vera, item, empathy_map, workspace):
+    from tests.factories import SegmentFactory
+
+    first, second = SegmentFactory(workspace=workspace), SegmentFactory(workspace=workspace)
+    other = EvidenceFactory(source=item.source, segment=first)
+    item.segment = first
+    item.save()
+    note = NoteFactory(map=empathy_map)
+    LinkFactory(note=note, evidence=item)
+    LinkFactory(note=note, evidence=other)
+    assert api(vera).get(f"/api/v1/notes/{note.pk}/").data["narrow"] is True
+    response = api(rita).patch(url(item), {"segment": second.pk}, format="json")
+    assert response.status_code == 200, response.data
+    assert response.data["segment"] == second.pk
+    assert api(vera).get(f"/api/v1/notes/{note.pk}/").data["narrow"] is False
+    assert MapEvent.objects.filter(map=empathy_map, kind="note.updated").count() == 1
