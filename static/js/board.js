@@ -171,6 +171,7 @@ function applyEvent(event) {
     return;
   }
   if (event.link && event.note) applyLinkEvent(event);
+  if (event.cause === "evidence" && event.note) refreshLinkFacts(event.note.id);
   if (event.op_id && pendingCreates.has(event.op_id)) {
     pendingCreates.get(event.op_id).remove();
     pendingCreates.delete(event.op_id);
@@ -187,6 +188,21 @@ function applyLinkEvent(event) {
   }
   linkFacts.set(event.note.id, facts);
   panel.linksChanged(event.note.id);
+}
+
+// A researcher corrected the date or segment of evidence this note cites: its status came
+// with the event; its links' segments (for the segment filter) and the panel are read again.
+async function refreshLinkFacts(noteId) {
+  panel.linksChanged(noteId);
+  const result = await api("GET", `${data.urls.api}notes/${noteId}/links/`);
+  if (!result.ok) return;
+  linkFacts.set(
+    noteId,
+    result.data.map((link) => ({ id: link.id, stance: link.stance, segment: link.evidence?.segment ?? null })),
+  );
+  const card = cards.get(noteId);
+  if (card) applyFilterTo(card);
+  scheduleCounts();
 }
 
 function applyMap(map) {

@@ -139,3 +139,36 @@ def test_pages_have_no_serious_accessibility_violations(board_server, open_as, p
         card(page, "Loses receipts").get_by_role("button", name="Evidence").click()
         expect(page.get_by_role("list", name="Linked evidence")).to_be_attached()
     assert run_axe(page) == []
+
+
+def test_a_corrected_evidence_date_turns_the_note_stale_for_everyone(board_server, open_as):
+    import datetime
+
+    board = board_server.new_map(title="Corrections")
+    note = board_server.add_note(board["id"], "Closes the month by hand")
+    status, sources = board_server.request("GET", "/api/v1/sources/?workspace=acme")
+    assert status == 200
+    status, evidence = board_server.request(
+        "POST",
+        "/api/v1/evidence/",
+        {"source": sources[0]["id"], "text": "I close the month by hand, every month."},
+        user="rita",
+    )
+    assert status == 201, evidence
+    status, _ = board_server.request(
+        "POST",
+        f"/api/v1/notes/{note['id']}/links/",
+        {"evidence": evidence["id"], "stance": "supports"},
+        user="rita",
+    )
+    assert status == 201
+    page = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(page)
+    expect(card(page, "Closes the month")).to_contain_text("Supported")
+
+    long_ago = str(datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=800))
+    status, _ = board_server.request(
+        "PATCH", f"/api/v1/evidence/{evidence['id']}/", {"collected_on": long_ago}, user="rita"
+    )
+    assert status == 200
+    expect(card(page, "Closes the month")).to_contain_text("Stale", timeout=LIVE)
