@@ -18,3 +18,22 @@ def test_a_long_workspace_name_does_not_widen_the_page(board_server, open_as, wi
     assert page.evaluate("document.documentElement.scrollWidth") == width
     page.goto("/w/" + "q" * 60 + "/members/")
     assert page.evaluate("document.documentElement.scrollWidth") == width
+
+
+def test_review_tables_keep_words_whole_on_a_tablet(board_server, open_as):
+    board = board_server.new_map(title="Tablet review")
+    for team_note in ["Loses receipts", "Hates month end"]:
+        board_server.add_note(board["id"], team_note, section="pains")
+    page = open_as("alice", f"/maps/{board['id']}/review/", viewport={"width": 820, "height": 1180})
+    # Column headers and team names are single words: each stays on one line.
+    lines = page.locator(
+        "table.team-matrix th[scope=col], table.team-matrix th[scope=row]"
+    ).evaluate_all(
+        """(cells) => cells.map((cell) => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+        })"""
+    )
+    assert lines and max(lines) == 1, lines
+    assert page.evaluate("document.documentElement.scrollWidth") == 820
