@@ -45,8 +45,13 @@ def event_message(event: MapEvent, *, actor_username: str | None = None) -> dict
 
 
 def lock_map(map_id: int) -> EmpathyMap:
-    """The map row, locked until the transaction ends, so that events get consecutive seqs."""
-    return EmpathyMap.objects.select_for_update().select_related("workspace").get(pk=map_id)
+    """The map row, locked until the transaction ends, so that events get consecutive seqs.
+
+    Only the map row: joining its workspace would lock that row too on PostgreSQL, and two
+    writes on two maps of one workspace would then deadlock. `locked.workspace` is read on
+    first use, after the lock is granted, so it shows a workspace archived meanwhile.
+    """
+    return EmpathyMap.objects.select_for_update().get(pk=map_id)
 
 
 def event_note_id(payload: dict) -> int | None:

@@ -194,21 +194,22 @@ def workspace_update(
     `map.updated` event (its `workspace_archived` flipped) and open boards learn of it live.
     """
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
-    fields = []
+    changes: dict[str, object] = {}
     if name is not None:
-        workspace.name = _clean_workspace_name(name)
-        fields.append("name")
-    flipped = False
+        changes["name"] = _clean_workspace_name(name)
     if archived is not None:
         if not isinstance(archived, bool):
             raise ValidationError({"archived": "Must be true or false."})
-        flipped = archived != workspace.archived
-        workspace.archived = archived
-        fields.append("archived")
-    if not fields:
+        changes["archived"] = archived
+    if not changes:
         return workspace
     with transaction.atomic():
-        workspace.save(update_fields=fields)
+        # Locked, so that two leads archiving and restoring at once both see what they flip.
+        locked_workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        flipped = "archived" in changes and changes["archived"] != locked_workspace.archived
+        for field, value in changes.items():
+            setattr(locked_workspace, field, value)
+        locked_workspace.save(update_fields=list(changes))
         if flipped:
             map_ids = EmpathyMap.objects.filter(workspace_id=workspace.pk).values_list(
                 "pk", flat=True
@@ -219,7 +220,8 @@ def workspace_update(
                 record_event(
                     locked_map=locked, kind=EventKind.MAP_UPDATED, actor=actor, payload=payload
                 )
-    return workspace
+    locked_workspace.role = workspace.role
+    return locked_workspace
 
 
 def _clean_workspace_name(name) -> str:
@@ -381,6 +383,7 @@ def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> Em
     fields = _clean_map_fields(changes)
     with transaction.atomic():
         locked = lock_map(map_id)
+        ensure_workspace_is_open(locked.workspace)  # again under the lock
         for name, value in fields.items():
             setattr(locked, name, value)
         if fields:
@@ -467,6 +470,7 @@ def note_create(
     color = clean_color(color)
     with transaction.atomic():
         locked = lock_map(map_id)
+        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
         if position is None:
             position = _next_position(locked, section)
         note = Note.objects.create(
@@ -523,6 +527,7 @@ def note_update(
         version = clean_version(version)
     with transaction.atomic():
         locked = lock_map(note.map_id)
+        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
         current = _live_note(note_id, locked.pk)
         if version is not None and version != current.version:
             raise VersionConflict(note_id)
@@ -551,6 +556,7 @@ def note_delete(
         version = clean_version(version)
     with transaction.atomic():
         locked = lock_map(note.map_id)
+        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
         current = _live_note(note_id, locked.pk)
         if version is not None and version != current.version:
             raise VersionConflict(note_id)
@@ -571,6 +577,7 @@ def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
     ensure_map_is_open(note.map)
     with transaction.atomic():
         locked = lock_map(note.map_id)
+        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
         current = Note.objects.get(pk=note_id)
         if current.deleted_at is None:
             return note_data(note_id)

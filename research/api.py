@@ -226,6 +226,10 @@ class EvidenceDetailView(APIView):
         tags=["research"],
     )
     def patch(self, request, evidence_id):
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send an object of the fields to correct."]}
+            )
         refused = sorted(set(request.data) - set(EvidenceUpdateSerializer().fields))
         if refused:
             field = refused[0]

@@ -170,6 +170,7 @@ def link_create(
     try:
         with transaction.atomic():
             locked = lock_map(note.map_id)
+            ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
             link = EvidenceLink.objects.create(
                 note_id=note.pk, evidence=evidence, stance=stance, comment=comment, created_by=actor
             )
@@ -193,6 +194,7 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
     ensure_map_is_open(link.note.map)
     with transaction.atomic():
         locked = lock_map(link.note.map_id)
+        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
         gone = links_for_note(note_id=link.note_id).filter(pk=link.pk).first()
         if gone is None:  # deleted meanwhile, by a request that held the lock first
             raise Http404("Not found.")
@@ -212,6 +214,18 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
 # What a researcher may correct. The date and the segment decide notes' statuses (freshness,
 # narrowness), so correcting them tells every note that cites the item (see evidence_update).
 EVIDENCE_EDITABLE = {"text", "participant", "locator", "url", "collected_on", "segment"}
+
+
+def _lock_evidence(evidence_id: int) -> Evidence:
+    """The evidence row, locked for the transaction without blocking new links to it.
+
+    FOR NO KEY UPDATE on PostgreSQL: a link being created holds its map's lock and takes a key
+    share on the evidence row; a plain FOR UPDATE here would wait on it while it waits on us.
+    """
+    evidence = Evidence.objects.select_for_update(no_key=True).filter(pk=evidence_id).first()
+    if evidence is None:  # deleted meanwhile, by a request that held the lock first
+        raise Http404("Not found.")
+    return evidence
 
 
 def _lock_maps_citing(evidence: Evidence) -> dict[int, object]:
@@ -235,6 +249,8 @@ def _lock_maps_citing(evidence: Evidence) -> dict[int, object]:
             raise ValidationError(
                 {"evidence": f"It backs notes on the archived map “{empathy_map.title}”."}
             )
+    # Read again under the locks: a workspace archived meanwhile refuses the change.
+    ensure_workspace_is_open(Workspace.objects.get(pk=evidence.workspace_id))
     return locked
 
 
@@ -254,31 +270,37 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
         raise ValidationError(
             {field_name: "This field cannot be changed; delete the item and add it again."}
         )
+    # Cleaned (and the text embedded, 10-40 ms) before any lock is taken.
+    cleaned: dict[str, object] = {}
     if "text" in changes:
-        text = _clean_text(changes["text"], "text", limit=TEXT_LIMIT, required=True)
-        if text != evidence.text:
-            evidence.text = text
-            evidence.embedding = embeddings.to_bytes(embeddings.embed([text])[0])
+        cleaned["text"] = _clean_text(changes["text"], "text", limit=TEXT_LIMIT, required=True)
     for name in ("participant", "locator"):
         if name in changes:
-            setattr(evidence, name, _clean_text(changes[name], name, limit=120))
+            cleaned[name] = _clean_text(changes[name], name, limit=120)
     if "url" in changes:
-        evidence.url = _clean_url(changes["url"])
-    status_changed = False
+        cleaned["url"] = _clean_url(changes["url"])
     if "collected_on" in changes:
-        collected_on = _clean_collected_on(changes["collected_on"])
-        if collected_on is None:
+        cleaned["collected_on"] = _clean_collected_on(changes["collected_on"])
+        if cleaned["collected_on"] is None:
             raise ValidationError({"collected_on": "Give the day it was collected."})
-        status_changed |= collected_on != evidence.collected_on
-        evidence.collected_on = collected_on
     if "segment" in changes:
-        segment = _workspace_segment(evidence.workspace_id, changes["segment"])
-        status_changed |= (segment.pk if segment else None) != evidence.segment_id
-        evidence.segment = segment
-    fields = ["text", "embedding", "participant", "locator", "url", "collected_on", "segment"]
+        cleaned["segment"] = _workspace_segment(evidence.workspace_id, changes["segment"])
+    if "text" in cleaned and cleaned["text"] != evidence.text:
+        cleaned["embedding"] = embeddings.to_bytes(embeddings.embed([cleaned["text"]])[0])
     with transaction.atomic():
+        # The row as it is now, locked (evidence first, then maps, as evidence_delete does):
+        # a correction made meanwhile by someone else is kept, not written over.
+        evidence = _lock_evidence(evidence.pk)
+        status_changed = (
+            "collected_on" in cleaned and cleaned["collected_on"] != evidence.collected_on
+        ) or ("segment" in cleaned and cleaned["segment"] != evidence.segment)
+        if "text" in cleaned and cleaned["text"] == evidence.text:
+            cleaned.pop("embedding", None)
+        for name, value in cleaned.items():
+            setattr(evidence, name, value)
         locked = _lock_maps_citing(evidence) if status_changed else {}
-        evidence.save(update_fields=fields)
+        if cleaned:
+            evidence.save(update_fields=list(cleaned))
         if locked:
             notes = (
                 EvidenceLink.objects.filter(evidence_id=evidence.pk)
@@ -306,6 +328,7 @@ def evidence_delete(*, actor, evidence_id: int) -> int:
     evidence = evidence_for_user(user=actor, evidence_id=evidence_id, role=Role.RESEARCHER)
     ensure_workspace_is_open(evidence.workspace)
     with transaction.atomic():
+        _lock_evidence(evidence.pk)  # evidence first, then maps, as evidence_update does
         locked = _lock_maps_citing(evidence)
         links = list(
             links_with_evidence()

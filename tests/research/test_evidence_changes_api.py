@@ -177,3 +177,10 @@ def test_correcting_the_segment_changes_narrowness(api, rita, vera, item, empath
     assert response.data["segment"] == second.pk
     assert api(vera).get(f"/api/v1/notes/{note.pk}/").data["narrow"] is False
     assert MapEvent.objects.filter(map=empathy_map, kind="note.updated").count() == 1
+
+
+@pytest.mark.parametrize("body", [[{"text": "x"}], ["text"], "text"])
+def test_a_correction_that_is_not_an_object_is_a_400(api, rita, item, body):
+    response = api(rita).patch(url(item), body, format="json")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.data

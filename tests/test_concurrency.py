@@ -1,0 +1,135 @@
+"""Two writers at once, on PostgreSQL's row locks: no deadlock, no write after an archive, no
+lost correction. Each test holds one writer at a chosen point (a wait on an event, with a
+timeout) while the other runs, so the interleaving is the same every time."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from maps import services as map_services
+from maps.models import MapEvent, Note
+from research import services as research_services
+from research.models import Evidence
+from research.status import today
+from tests.factories import EvidenceFactory, LinkFactory, MapFactory, NoteFactory, SourceFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WAIT = 5  # seconds: only reached when the code under test is wrong
+
+
+def run_in_thread(target) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def body():
+        try:
+            outcome["result"] = target()
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=body, name="writer-a")
+    thread.start()
+    return thread, outcome
+
+
+def test_a_write_on_every_map_and_a_note_edit_do_not_deadlock(monkeypatch, alice, workspace):
+    first, second = MapFactory(workspace=workspace), MapFactory(workspace=workspace)
+    evidence = EvidenceFactory(source=SourceFactory(workspace=workspace), collected_on=today())
+    LinkFactory(note=NoteFactory(map=first), evidence=evidence)
+    moved = NoteFactory(map=second, section="says")
+    LinkFactory(note=moved, evidence=evidence)
+    first_locked, second_locked = threading.Event(), threading.Event()
+    real_lock = research_services.lock_map
+
+    def lock_and_pause(map_id):
+        locked = real_lock(map_id)
+        if map_id == first.pk:
+            first_locked.set()
+            second_locked.wait(WAIT)  # the note edit below takes the second map meanwhile
+        return locked
+
+    monkeypatch.setattr(research_services, "lock_map", lock_and_pause)
+    thread, outcome = run_in_thread(
+        lambda: research_services.evidence_update(
+            actor=alice,
+            evidence_id=evidence.pk,
+            collected_on=today() - datetime.timedelta(days=3),
+        )
+    )
+    assert first_locked.wait(WAIT)
+    real_map_lock = map_services.lock_map
+
+    def lock_and_tell(map_id):
+        locked = real_map_lock(map_id)
+        second_locked.set()
+        return locked
+
+    monkeypatch.setattr(map_services, "lock_map", lock_and_tell)
+    map_services.note_update(actor=alice, note_id=moved.pk, section="thinks")
+    thread.join(WAIT * 2)
+    assert "error" not in outcome, outcome
+    assert Note.objects.get(pk=moved.pk).section == "thinks"
+    kinds = MapEvent.objects.filter(map=second).order_by("seq").values_list("kind", flat=True)
+    assert list(kinds) == ["note.moved", "note.updated"]  # the move, then the correction
+
+
+def test_a_note_edit_waiting_on_an_archive_is_refused_after_it(monkeypatch, alice, workspace):
+    empathy_map = MapFactory(workspace=workspace)
+    note = NoteFactory(map=empathy_map, section="says")
+    about_to_lock, archived = threading.Event(), threading.Event()
+    real_lock = map_services.lock_map
+
+    def pause_before_locking(map_id):
+        if threading.current_thread().name == "writer-a":
+            about_to_lock.set()
+            archived.wait(WAIT)  # the archive commits meanwhile
+        return real_lock(map_id)
+
+    monkeypatch.setattr(map_services, "lock_map", pause_before_locking)
+    thread, outcome = run_in_thread(
+        lambda: map_services.note_update(actor=alice, note_id=note.pk, section="thinks")
+    )
+    assert about_to_lock.wait(WAIT)
+    map_services.workspace_update(actor=alice, workspace_slug=workspace.slug, archived=True)
+    archived.set()
+    thread.join(WAIT * 2)
+    assert isinstance(outcome.get("error"), ValidationError), outcome
+    assert "workspace" in outcome["error"].message_dict
+    assert Note.objects.get(pk=note.pk).section == "says"
+    assert list(MapEvent.objects.filter(map=empathy_map).values_list("kind", flat=True)) == [
+        "map.updated"
+    ]
+
+
+def test_two_corrections_at_once_keep_both(monkeypatch, alice, rita, workspace):
+    evidence = EvidenceFactory(
+        source=SourceFactory(workspace=workspace), text="Old words", collected_on=today()
+    )
+    about_to_lock, corrected = threading.Event(), threading.Event()
+    real_lock = research_services._lock_evidence
+
+    def pause_before_locking(evidence_id):
+        if threading.current_thread().name == "writer-a":
+            about_to_lock.set()
+            corrected.wait(WAIT)  # the other researcher's correction commits meanwhile
+        return real_lock(evidence_id)
+
+    monkeypatch.setattr(research_services, "_lock_evidence", pause_before_locking)
+    thread, outcome = run_in_thread(
+        lambda: research_services.evidence_update(
+            actor=rita, evidence_id=evidence.pk, text="New words"
+        )
+    )
+    assert about_to_lock.wait(WAIT)
+    earlier = today() - datetime.timedelta(days=10)
+    research_services.evidence_update(actor=alice, evidence_id=evidence.pk, collected_on=earlier)
+    corrected.set()
+    thread.join(WAIT * 2)
+    assert "error" not in outcome, outcome
+    evidence = Evidence.objects.get(pk=evidence.pk)
+    assert (evidence.text, evidence.collected_on) == ("New words", earlier)
