@@ -18,7 +18,7 @@ def test_a_missing_map_shows_the_branded_404_page(client, bob):
     html = response.content.decode()
     assert "We can’t find that page" in html
     assert '<header class="site-header">' in html
-    assert "Signed in as <strong>bob</strong>" in html
+    assert "Signed in as </span><strong>bob</strong>" in html
     assert 'href="/">Back to your workspaces</a>' in html
 
 

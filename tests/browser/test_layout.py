@@ -37,3 +37,13 @@ def test_review_tables_keep_words_whole_on_a_tablet(board_server, open_as):
     )
     assert lines and max(lines) == 1, lines
     assert page.evaluate("document.documentElement.scrollWidth") == 820
+
+
+def test_the_header_stays_on_one_line_on_a_tablet(board_server, open_as):
+    page = open_as("rita", "/w/acme/evidence/", viewport={"width": 820, "height": 1180})
+    boxes = [
+        page.locator(selector).bounding_box() for selector in (".brand", "nav", ".logout-form")
+    ]
+    middles = [box["y"] + box["height"] / 2 for box in boxes]
+    assert max(middles) - min(middles) < 12, boxes
+    assert page.get_by_text("Signed in as").count() == 1  # still there for screen readers
