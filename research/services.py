@@ -169,6 +169,14 @@ def link_create(
         raise ValidationError({"evidence": "Evidence and note must be in the same workspace."})
     try:
         with transaction.atomic():
+            # The evidence first, then the map, as evidence_update and evidence_delete take
+            # them: a correction or a delete in progress is waited for, and then seen.
+            try:
+                _lock_evidence(evidence.pk)
+            except Http404:
+                raise ValidationError(
+                    {"evidence": "This evidence has just been deleted."}
+                ) from None
             locked = lock_map(note.map_id)
             ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
             link = EvidenceLink.objects.create(
@@ -234,7 +242,9 @@ def _lock_maps_citing(evidence: Evidence) -> dict[int, object]:
     Refused while one of them is archived (its notes' statuses may not change).
     """
     locked: dict[int, object] = {}
-    while True:  # lock every map that cites it, including any that started to meanwhile
+    # link_create takes the evidence row (which the caller holds) before its map, so no new
+    # citation can appear meanwhile; the loop is a second line of defence.
+    while True:
         map_ids = set(
             EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
                 "note__map_id", flat=True
@@ -295,7 +305,11 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
             "collected_on" in cleaned and cleaned["collected_on"] != evidence.collected_on
         ) or ("segment" in cleaned and cleaned["segment"] != evidence.segment)
         if "text" in cleaned and cleaned["text"] == evidence.text:
+            cleaned.pop("text")  # unchanged (a form posts every field): keep text and vector
             cleaned.pop("embedding", None)
+        elif "text" in cleaned and "embedding" not in cleaned:
+            # Changed meanwhile by someone else, and now back: the vector must match the text.
+            cleaned["embedding"] = embeddings.to_bytes(embeddings.embed([cleaned["text"]])[0])
         for name, value in cleaned.items():
             setattr(evidence, name, value)
         locked = _lock_maps_citing(evidence) if status_changed else {}

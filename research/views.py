@@ -203,8 +203,12 @@ def evidence_detail(request, slug, evidence_id):
                 return redirect("evidence-library", slug=slug)
             form = EvidenceEditForm(request.POST, prefix="edit", segments=segments)
             if form.is_valid():
+                # Only what the researcher changed: a correction made meanwhile by someone else
+                # to another field is kept.
                 services.evidence_update(
-                    actor=request.user, evidence_id=evidence.pk, **form.cleaned_data
+                    actor=request.user,
+                    evidence_id=evidence.pk,
+                    **{name: form.cleaned_data[name] for name in form.changed_data},
                 )
                 messages.success(request, "Evidence corrected.")
                 return redirect("evidence-detail", slug=slug, evidence_id=evidence.pk)

@@ -133,3 +133,69 @@ def test_two_corrections_at_once_keep_both(monkeypatch, alice, rita, workspace):
     assert "error" not in outcome, outcome
     evidence = Evidence.objects.get(pk=evidence.pk)
     assert (evidence.text, evidence.collected_on) == ("New words", earlier)
+
+
+def wait_for_a_lock_wait(timeout: float = WAIT) -> bool:
+    """True once some session of this database waits on a row lock (polled, not slept)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+    return False
+
+
+def test_a_correction_waits_for_a_link_in_progress_and_then_tells_its_note(
+    monkeypatch, alice, workspace
+):
+    first, second = MapFactory(workspace=workspace), MapFactory(workspace=workspace)
+    evidence = EvidenceFactory(
+        source=SourceFactory(workspace=workspace),
+        collected_on=today() - datetime.timedelta(days=800),
+    )
+    LinkFactory(note=NoteFactory(map=first), evidence=evidence)
+    linking = NoteFactory(map=second)
+    recording, release = threading.Event(), threading.Event()
+    real_record = research_services.record_event
+
+    def pause_before_recording(**kwargs):
+        if threading.current_thread().name == "writer-a":
+            recording.set()
+            release.wait(WAIT)  # the link's status is computed; the correction comes now
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(research_services, "record_event", pause_before_recording)
+    thread, outcome = run_in_thread(
+        lambda: research_services.link_create(
+            actor=alice, note_id=linking.pk, evidence_id=evidence.pk, stance="supports"
+        )
+    )
+    assert recording.wait(WAIT)
+    correction: dict = {}
+
+    def correct():
+        try:
+            research_services.evidence_update(
+                actor=alice, evidence_id=evidence.pk, collected_on=today()
+            )
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            correction["error"] = error
+        finally:
+            connection.close()
+
+    corrector = threading.Thread(target=correct, name="writer-b")
+    corrector.start()
+    assert wait_for_a_lock_wait(), "the correction should wait for the link in progress"
+    release.set()
+    thread.join(WAIT * 2)
+    corrector.join(WAIT * 2)
+    assert "error" not in outcome and "error" not in correction, (outcome, correction)
+    last = MapEvent.objects.filter(map=second).order_by("-seq").first()
+    assert (last.kind, last.payload["cause"]) == ("note.updated", "evidence")
+    assert last.payload["note"]["status"] == "supported"
