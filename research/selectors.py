@@ -159,7 +159,8 @@ def links_for_note_all() -> QuerySet[EvidenceLink]:
 
 
 def note_link_facts(*, map_id: int) -> dict[int, list[dict]]:
-    """For each live note of the map, its links' id, stance and effective segment, in one query.
+    """For each live note of the map, its links' id, evidence, stance and effective segment, in
+    one query.
 
     The board uses it to filter notes by segment and keeps it current from link events.
     """
@@ -174,6 +175,7 @@ def note_link_facts(*, map_id: int) -> dict[int, list[dict]]:
         facts.setdefault(link.note_id, []).append(
             {
                 "id": link.pk,
+                "evidence": link.evidence_id,
                 "stance": link.stance,
                 "segment": segment.pk if segment else None,
                 "segment_name": segment.name if segment else None,

@@ -315,6 +315,8 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
         locked = _lock_maps_citing(evidence) if status_changed else {}
         if cleaned:
             evidence.save(update_fields=list(cleaned))
+        # Its segment as notes count it: its own, else its source's (boards filter by it).
+        segment_id = evidence.segment_id or evidence.source.segment_id
         if locked:
             notes = (
                 EvidenceLink.objects.filter(evidence_id=evidence.pk)
@@ -327,7 +329,11 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
                     locked_map=locked[map_id],
                     kind=EventKind.NOTE_UPDATED,
                     actor=actor,
-                    payload={"note": note_data(note_id), "cause": "evidence"},
+                    payload={
+                        "note": note_data(note_id),
+                        "cause": "evidence",
+                        "evidence": {"id": evidence.pk, "segment": segment_id},
+                    },
                 )
     return evidence
 

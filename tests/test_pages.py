@@ -77,7 +77,13 @@ def test_the_board_lists_each_notes_link_segments(client, rita, empathy_map):
     link = LinkFactory(note=note, evidence=evidence)
     data = board_data(logged_in(client, rita).get(f"/maps/{empathy_map.pk}/"))
     assert data["links"][str(note.pk)] == [
-        {"id": link.pk, "stance": "supports", "segment": segment.pk, "segment_name": "Agencies"}
+        {
+            "id": link.pk,
+            "evidence": evidence.pk,
+            "stance": "supports",
+            "segment": segment.pk,
+            "segment_name": "Agencies",
+        }
     ]
     assert data["segments"] == [{"id": segment.pk, "name": "Agencies"}]
 

@@ -171,7 +171,7 @@ function applyEvent(event) {
     return;
   }
   if (event.link && event.note) applyLinkEvent(event);
-  if (event.cause === "evidence" && event.note) refreshLinkFacts(event.note.id);
+  if (event.cause === "evidence" && event.note) applyEvidenceCorrection(event);
   if (event.op_id && pendingCreates.has(event.op_id)) {
     pendingCreates.get(event.op_id).remove();
     pendingCreates.delete(event.op_id);
@@ -184,25 +184,22 @@ function applyLinkEvent(event) {
   const facts = (linkFacts.get(event.note.id) || []).filter((fact) => fact.id !== link.id);
   if (event.kind === "link.created") {
     const evidence = link.evidence || {};
-    facts.push({ id: link.id, stance: link.stance, segment: evidence.segment ?? null });
+    facts.push({ id: link.id, evidence: evidence.id, stance: link.stance, segment: evidence.segment ?? null });
   }
   linkFacts.set(event.note.id, facts);
   panel.linksChanged(event.note.id);
 }
 
 // A researcher corrected the date or segment of evidence this note cites: its status came
-// with the event; its links' segments (for the segment filter) and the panel are read again.
-async function refreshLinkFacts(noteId) {
-  panel.linksChanged(noteId);
-  const result = await api("GET", `${data.urls.api}notes/${noteId}/links/`);
-  if (!result.ok) return;
-  linkFacts.set(
-    noteId,
-    result.data.map((link) => ({ id: link.id, stance: link.stance, segment: link.evidence?.segment ?? null })),
+// with the event, and so did the evidence's segment, for the segment filter.
+function applyEvidenceCorrection(event) {
+  const noteId = event.note.id;
+  const corrected = event.evidence || {};
+  const facts = (linkFacts.get(noteId) || []).map((fact) =>
+    fact.evidence === corrected.id ? { ...fact, segment: corrected.segment ?? null } : fact,
   );
-  const card = cards.get(noteId);
-  if (card) applyFilterTo(card);
-  scheduleCounts();
+  linkFacts.set(noteId, facts);
+  panel.linksChanged(noteId);
 }
 
 function applyMap(map) {

@@ -162,6 +162,10 @@ def test_a_corrected_evidence_date_turns_the_note_stale_for_everyone(board_serve
         user="rita",
     )
     assert status == 201
+    status, segment = board_server.request(
+        "POST", "/api/v1/segments/", {"workspace": "acme", "name": "Freelancers"}, user="rita"
+    )
+    assert status == 201, segment
     page = open_as("bob", f"/maps/{board['id']}/")
     wait_live(page)
     expect(card(page, "Closes the month")).to_contain_text("Supported")
@@ -172,3 +176,12 @@ def test_a_corrected_evidence_date_turns_the_note_stale_for_everyone(board_serve
     )
     assert status == 200
     expect(card(page, "Closes the month")).to_contain_text("Stale", timeout=LIVE)
+
+    # Its segment corrected too: the segment filter follows, without a reload.
+    page.get_by_label("Segment").select_option(label="Freelancers")
+    expect(card(page, "Closes the month")).to_be_hidden()
+    status, _ = board_server.request(
+        "PATCH", f"/api/v1/evidence/{evidence['id']}/", {"segment": segment["id"]}, user="rita"
+    )
+    assert status == 200
+    expect(card(page, "Closes the month")).to_be_visible(timeout=LIVE)

@@ -176,7 +176,8 @@ def test_correcting_the_segment_changes_narrowness(api, rita, vera, item, empath
     assert response.status_code == 200, response.data
     assert response.data["segment"] == second.pk
     assert api(vera).get(f"/api/v1/notes/{note.pk}/").data["narrow"] is False
-    assert MapEvent.objects.filter(map=empathy_map, kind="note.updated").count() == 1
+    [event] = MapEvent.objects.filter(map=empathy_map, kind="note.updated")
+    assert event.payload["evidence"] == {"id": item.pk, "segment": second.pk}
 
 
 @pytest.mark.parametrize("body", [[{"text": "x"}], ["text"], "text"])
