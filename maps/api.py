@@ -196,9 +196,9 @@ class TeamSignalSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=TEAM_SIGNAL_KINDS,
         help_text=(
-            "assumed_vs_supported: one team's notes here are mostly (over half) assumptions while "
-            "another's are mostly supported; contested: fresh evidence contradicts notes of the "
-            "teams listed, in a section two or more teams write in."
+            "assumed_vs_supported: one team's notes are mostly (over half) assumptions while "
+            "another's are mostly supported, each team with at least two notes; contested: fresh "
+            "evidence contradicts notes of the teams listed, where two or more teams write."
         ),
     )
     assuming = serializers.ListField(child=serializers.CharField(), required=False)
@@ -212,20 +212,6 @@ class SectionTeamsSerializer(serializers.Serializer):
         help_text="Team -> its live notes in the section, by status; most notes first.",
     )
     signals = TeamSignalSerializer(many=True)
-
-
-CHANGE_KINDS = [
-    "created",
-    "edited",
-    "moved",
-    "deleted",
-    "restored",
-    "reviewed",
-    "linked",
-    "unlinked",
-    "evidence_corrected",
-    "map_updated",
-]
 
 
 class ChangeCountsSerializer(serializers.Serializer):
@@ -247,7 +233,7 @@ class ChangeCountsSerializer(serializers.Serializer):
 
 class ChangedNoteSerializer(serializers.Serializer):
     changes = serializers.ListField(
-        child=serializers.ChoiceField(choices=CHANGE_KINDS[:-1]),
+        child=serializers.ChoiceField(choices=selectors.NOTE_CHANGE_KINDS),
         help_text="In the order first seen.",
     )
     by = serializers.ListField(child=serializers.CharField(), help_text="Who made the changes.")

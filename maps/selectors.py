@@ -391,6 +391,9 @@ SPECIAL_CHANGES = {
     (EventKind.MAP_UPDATED, "reviewed", True): "map_reviewed",
     (EventKind.NOTE_UPDATED, "cause", "evidence"): "evidence_corrected",
 }
+# Every change the review counts, in the order of its `counts`; and those that befall a note.
+CHANGE_KINDS = [*CHANGE_NAMES.values(), *SPECIAL_CHANGES.values()]
+NOTE_CHANGE_KINDS = [name for name in CHANGE_KINDS if not name.startswith("map_")]
 CHANGED_NOTES_LIMIT = 100
 # "2026-06-01T09:00:00+02:00" sent unencoded in a query string arrives with a space for the "+".
 OFFSET_WITH_SPACE = re.compile(r" (\d{2}:?\d{2})$")
@@ -439,7 +442,7 @@ def map_changes(
 
     # The database does the counting: a year of edits is tens of thousands of events, and
     # reading each into Python costs about 6 microseconds (bench/review.py).
-    counts = dict.fromkeys([*CHANGE_NAMES.values(), *SPECIAL_CHANGES.values()], 0)
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
     special = {
         name: Count("id", filter=Q(kind=kind, **{f"payload__{key}": value}))
         for (kind, key, value), name in SPECIAL_CHANGES.items()

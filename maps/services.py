@@ -123,7 +123,15 @@ def ensure_workspace_is_open(workspace: Workspace) -> None:
 def ensure_map_is_open(empathy_map: EmpathyMap) -> None:
     ensure_workspace_is_open(empathy_map.workspace)
     if empathy_map.archived:
-        raise ValidationError({"map": "This map is archived; unarchive it to change notes."})
+        raise ValidationError({"map": "This map is archived; a lead can unarchive it."})
+
+
+def lock_open_map(map_id: int) -> EmpathyMap:
+    """`lock_map`, then refuse if the map or its workspace is archived, as read under the lock:
+    the check before the transaction may have been overtaken by an archive meanwhile."""
+    locked = lock_map(map_id)
+    ensure_map_is_open(locked)
+    return locked
 
 
 # Workspaces and members -----------------------------------------------------------------------
@@ -216,6 +224,7 @@ def workspace_update(
             )
             for map_id in sorted(map_ids):  # locked in id order, as everywhere
                 locked = lock_map(map_id)
+                locked.workspace = locked_workspace  # as just saved: no query per map
                 payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}}
                 record_event(
                     locked_map=locked, kind=EventKind.MAP_UPDATED, actor=actor, payload=payload
@@ -409,10 +418,7 @@ def map_mark_reviewed(*, actor, map_id: int, op_id: str | None = None) -> Empath
     """A lead's review checkpoint: the review dashboard's changes count from here on."""
     map_for_user(user=actor, map_id=map_id, role=Role.LEAD)
     with transaction.atomic():
-        locked = lock_map(map_id)
-        ensure_workspace_is_open(locked.workspace)
-        if locked.archived:
-            raise ValidationError({"map": "This map is archived; unarchive it to review it."})
+        locked = lock_open_map(map_id)
         locked.reviewed_seq = locked.seq + 1  # the seq of the event below
         locked.reviewed_at = timezone.now()
         locked.reviewed_by = actor
@@ -469,8 +475,7 @@ def note_create(
     team = clean_team(team)
     color = clean_color(color)
     with transaction.atomic():
-        locked = lock_map(map_id)
-        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+        locked = lock_open_map(map_id)
         if position is None:
             position = _next_position(locked, section)
         note = Note.objects.create(
@@ -526,8 +531,7 @@ def note_update(
     if version is not None:
         version = clean_version(version)
     with transaction.atomic():
-        locked = lock_map(note.map_id)
-        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+        locked = lock_open_map(note.map_id)
         current = _live_note(note_id, locked.pk)
         if version is not None and version != current.version:
             raise VersionConflict(note_id)
@@ -555,8 +559,7 @@ def note_delete(
     if version is not None:
         version = clean_version(version)
     with transaction.atomic():
-        locked = lock_map(note.map_id)
-        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+        locked = lock_open_map(note.map_id)
         current = _live_note(note_id, locked.pk)
         if version is not None and version != current.version:
             raise VersionConflict(note_id)
@@ -576,8 +579,7 @@ def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
     note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
     ensure_map_is_open(note.map)
     with transaction.atomic():
-        locked = lock_map(note.map_id)
-        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+        locked = lock_open_map(note.map_id)
         current = Note.objects.get(pk=note_id)
         if current.deleted_at is None:
             return note_data(note_id)
@@ -627,8 +629,7 @@ def note_review(
     if due is not None and due < timezone.localdate():
         raise ValidationError({"due": f"{due.isoformat()} has passed; give today or later."})
     with transaction.atomic():
-        locked = lock_map(note.map_id)
-        ensure_map_is_open(locked)
+        locked = lock_open_map(note.map_id)
         current = _live_note(note_id, locked.pk)
         current.review_state = state
         current.review_comment = comment.strip()

@@ -28,14 +28,7 @@ from maps.forms import (
 from maps.models import SECTION_PROMPTS, ReviewState, Role, Section, Team
 from research import selectors as research_selectors
 from research.models import SourceKind
-from research.status import STATUSES
-
-STATUS_LABELS = {
-    "assumption": "Assumption",
-    "supported": "Supported",
-    "stale": "Stale",
-    "contested": "Contested",
-}
+from research.status import STATUS_LABELS, STATUSES
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,7 +15,7 @@ from django.http import Http404
 from maps.events import lock_map, record_event
 from maps.models import EventKind, Role, Workspace
 from maps.selectors import note_data, note_for_user, workspace_for_user
-from maps.services import ensure_map_is_open, ensure_workspace_is_open
+from maps.services import ensure_map_is_open, ensure_workspace_is_open, lock_open_map
 from research import embeddings
 from research.importers import (
     FORMATS,
@@ -177,8 +177,7 @@ def link_create(
                 raise ValidationError(
                     {"evidence": "This evidence has just been deleted."}
                 ) from None
-            locked = lock_map(note.map_id)
-            ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+            locked = lock_open_map(note.map_id)
             link = EvidenceLink.objects.create(
                 note_id=note.pk, evidence=evidence, stance=stance, comment=comment, created_by=actor
             )
@@ -201,8 +200,7 @@ def link_delete(*, actor, link_id: int, op_id: str | None = None) -> None:
     link = link_for_user(user=actor, link_id=link_id, role=Role.RESEARCHER)
     ensure_map_is_open(link.note.map)
     with transaction.atomic():
-        locked = lock_map(link.note.map_id)
-        ensure_map_is_open(locked)  # again under the lock: archived meanwhile?
+        locked = lock_open_map(link.note.map_id)
         gone = links_for_note(note_id=link.note_id).filter(pk=link.pk).first()
         if gone is None:  # deleted meanwhile, by a request that held the lock first
             raise Http404("Not found.")
@@ -225,10 +223,11 @@ EVIDENCE_EDITABLE = {"text", "participant", "locator", "url", "collected_on", "s
 
 
 def _lock_evidence(evidence_id: int) -> Evidence:
-    """The evidence row, locked for the transaction without blocking new links to it.
+    """The evidence row, locked for the transaction: evidence_update, evidence_delete and
+    link_create all take it before any map, so they serialize on it in one order.
 
-    FOR NO KEY UPDATE on PostgreSQL: a link being created holds its map's lock and takes a key
-    share on the evidence row; a plain FOR UPDATE here would wait on it while it waits on us.
+    FOR NO KEY UPDATE on PostgreSQL, which still lets other rows' foreign-key checks on it
+    through (key share), so unrelated writes never wait on a correction.
     """
     evidence = Evidence.objects.select_for_update(no_key=True).filter(pk=evidence_id).first()
     if evidence is None:  # deleted meanwhile, by a request that held the lock first
@@ -241,19 +240,12 @@ def _lock_maps_citing(evidence: Evidence) -> dict[int, object]:
 
     Refused while one of them is archived (its notes' statuses may not change).
     """
-    locked: dict[int, object] = {}
-    # link_create takes the evidence row (which the caller holds) before its map, so no new
-    # citation can appear meanwhile; the loop is a second line of defence.
-    while True:
-        map_ids = set(
-            EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
-                "note__map_id", flat=True
-            )
-        )
-        if map_ids <= set(locked):
-            break
-        for map_id in sorted(map_ids - set(locked)):
-            locked[map_id] = lock_map(map_id)
+    # The caller holds the evidence row, which link_create takes before its map: no new
+    # citation can appear meanwhile, so one read of the citing maps is the whole set.
+    map_ids = EvidenceLink.objects.filter(evidence_id=evidence.pk).values_list(
+        "note__map_id", flat=True
+    )
+    locked = {map_id: lock_map(map_id) for map_id in sorted(set(map_ids))}
     for empathy_map in locked.values():
         if empathy_map.archived:
             raise ValidationError(

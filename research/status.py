@@ -15,6 +15,13 @@ SUPPORTED = "supported"
 STALE = "stale"
 CONTESTED = "contested"
 STATUSES = (ASSUMPTION, SUPPORTED, STALE, CONTESTED)
+# How pages name each status.
+STATUS_LABELS = {
+    ASSUMPTION: "Assumption",
+    SUPPORTED: "Supported",
+    STALE: "Stale",
+    CONTESTED: "Contested",
+}
 
 
 @dataclass(frozen=True)

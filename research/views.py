@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods
 from maps.forms import add_service_errors
 from maps.models import Role
 from maps.selectors import parse_id, workspace_for_user
-from maps.views import STATUS_LABELS
 from research import selectors, services
 from research.forms import EvidenceEditForm, EvidenceForm, ImportForm, SegmentForm, SourceForm
 from research.models import SourceKind
 from research.selectors import RequestState
+from research.status import STATUS_LABELS
 
 PAGE_SIZE = 100
 

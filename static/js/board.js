@@ -557,6 +557,12 @@ function createNote(section, text, team, errorNode, textarea) {
           },
         });
       } else {
+        // A full section scrolls: bring the new note into sight, the add form keeping focus.
+        // Again a frame later: notes off screen are laid out at an estimated height
+        // (content-visibility), so the first scroll can fall short once they are drawn.
+        const added = cards.get(reply.note.id);
+        added?.scrollIntoView({ block: "nearest" });
+        requestAnimationFrame(() => added?.scrollIntoView({ block: "nearest" }));
         announce(`Note added to ${labels.sections[section]}.`);
       }
       return;

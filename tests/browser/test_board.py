@@ -338,3 +338,27 @@ def test_a_refused_move_or_delete_puts_the_note_back(board_server, open_as):
     finally:
         status, _ = board_server.request("PATCH", "/api/v1/workspaces/acme/", {"archived": False})
         assert status == 200
+
+
+def test_a_note_added_to_a_full_section_is_brought_into_sight(board_server, open_as):
+    board = board_server.new_map()
+    for number in range(10):
+        board_server.add_note(board["id"], f"Earlier thought {number}", section="says")
+    page = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(page)
+    add_note(page, "Says", "The newest thought")
+    added = card(page, "The newest thought")
+    expect(added).to_be_visible()
+    # Wholly inside the section's scroll box, not cut off below its edge (once acknowledged).
+    page.wait_for_function(
+        """() => {
+            const note = [...document.querySelectorAll("article.note")].find(
+                (node) => node.textContent.includes("The newest thought"));
+            if (!note) return false;
+            const box = note.getBoundingClientRect();
+            const list = note.closest(".notes").getBoundingClientRect();
+            return box.top >= list.top - 1 && box.bottom <= list.bottom + 1;
+        }""",
+        timeout=LIVE,
+    )
+    expect(section(page, "Says").get_by_label("New note in Says")).to_be_focused()
