@@ -569,7 +569,7 @@ def test_it_reads_a_plain_text_interview_with_a_moderator():
     assert parsed.items[1].text == "I'd disagree a bit: sales submit them, the app just loses them."
 
 
-def test_it_dates_a_transcript_from_the_field_then_the_file_name_then_today():
+def test_it_dates_a_transcript_from_the_field_then_the_header_the_file_name_and_today():
     march = date(2026, 3, 1)
 
     assert (
@@ -577,8 +577,12 @@ def test_it_dates_a_transcript_from_the_field_then_the_file_name_then_today():
         == march
     )
     assert transcript("2026-09-14-interview-dana.vtt").source_collected_on == date(2026, 9, 14)
-    assert transcript("workshop-northwind-finance.txt").source_collected_on == TODAY
-    assert text_transcript("Ana: hi", filename="call-2026-02-30.txt").source_collected_on == TODAY
+    northwind = transcript("workshop-northwind-finance.txt")
+    assert (northwind.source_collected_on, northwind.date_source) == (date(2026, 5, 20), "header")
+    assert {item.collected_on for item in northwind.items} == {date(2026, 5, 20)}
+    undated = text_transcript("Ana: hi", filename="call-2026-02-30.txt")
+    assert (undated.source_collected_on, undated.date_source) == (TODAY, "today")
+    assert "dated today" in undated.warnings[0]
 
 
 @pytest.mark.parametrize(

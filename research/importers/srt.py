@@ -1,0 +1,35 @@
+"""SRT transcripts: an optional front matter block (where the date is), then numbered cues.
+
+Front matter is the file's first block when it is fenced by `---` lines or made only of
+"Key: value" lines describing the interview (`Date: 20 May 2026`, `Participant: Dana`). See
+research/importers/cues.py for the timing rules and why the `srt` package is not used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from research.importers.cues import blocks, cue_turns
+from research.importers.speakers import METADATA_KEYS, PEOPLE_KEYS, Turn, TurnCounter
+
+KEY_VALUE = re.compile(r"\s*(?P<key>[A-Za-z][A-Za-z ]{0,30}?)\s*:\s*(?P<value>.*)")
+
+
+def front_matter(block: list[str]) -> bool:
+    if block[0].strip() == "---":
+        return True
+    for line in block:
+        match = KEY_VALUE.fullmatch(line)
+        key = " ".join(match["key"].split()).casefold() if match else ""
+        if key not in METADATA_KEYS | PEOPLE_KEYS:
+            return False
+    return True
+
+
+def srt_turns(lines: list[str], counter: TurnCounter) -> tuple[list[Turn], list[str]]:
+    all_blocks = list(blocks(lines))
+    header: list[str] = []
+    if all_blocks and front_matter(all_blocks[0][1]):
+        header = [line for line in all_blocks[0][1] if line.strip() != "---"]
+        all_blocks = all_blocks[1:]
+    return cue_turns(iter(all_blocks), "SRT", counter), header
