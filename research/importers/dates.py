@@ -8,8 +8,8 @@ followed by a time. `03/04/2026` is refused: it means March in one country and A
 another.
 
 A transcript's own date (`header_date`) is read from a header line such as `Date: 20 May 2026`,
-`Recorded: 2026-05-20`, `Interview date - May 20, 2026` or `NOTE Recorded on 20/05/2026`. The
-value may be:
+`Recorded: 2026-05-20`, `Interview date - May 20, 2026` or `NOTE Recorded on 20/05/2026`, or a
+header line that is a date and nothing else. The first such line wins. The value may be:
 
 - ISO (`2026-05-20`, with or without a time) or `2026/05/20`: year, month, day.
 - Written out, with the month's name or its abbreviation in any order python-dateutil reads
@@ -95,9 +95,10 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))  # noqa: DTZ001 - dates, no zone
 
 
-def read_day(value: str) -> date | None:
+def read_day(value: str, *, fuzzy: bool = True) -> date | None:
     """The day a header value names, following the rules above; None when it names none.
-    Raises AmbiguousDate for a numeric date that reads both ways."""
+    Raises AmbiguousDate for a numeric date that reads both ways. `fuzzy` lets other words
+    stand around a written-out date ("Wednesday 20 May 2026, 10:00 in Leeds")."""
     value = value.strip().strip(".").strip()
     if not value or len(value) > 80:
         return None
@@ -111,7 +112,7 @@ def read_day(value: str) -> date | None:
             raise AmbiguousDate(value)
         return _day(year, second, first)
     if _MONTH_NAME.search(value) and _YEAR.search(value):
-        return _written_out(value)
+        return _written_out(value, fuzzy=fuzzy)
     return None
 
 
@@ -122,12 +123,14 @@ def _day(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _written_out(value: str) -> date | None:
+def _written_out(value: str, *, fuzzy: bool) -> date | None:
     readings = []
     for default in _DEFAULTS:
         try:
             readings.append(
-                dateutil_parser.parse(value, default=default, fuzzy=True, dayfirst=True)
+                dateutil_parser.parse(
+                    value, default=default, fuzzy=fuzzy, dayfirst=True, ignoretz=True
+                )
             )
         except (ValueError, OverflowError):
             return None
@@ -144,6 +147,13 @@ def header_date(lines) -> tuple[date | None, str]:
     for line in lines:
         match = HEADER_DATE.fullmatch(line)
         if not match:
+            # A line that is a date and nothing else ("WEBVTT - 20 May 2026").
+            try:
+                day = read_day(line, fuzzy=False)
+            except AmbiguousDate:
+                day = None
+            if day is not None:
+                return day, ""
             continue
         value = match["value"]
         try:
