@@ -40,7 +40,7 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     if isinstance(exc, ImportRejected):
-        body = {"detail": exc.detail, "code": exc.error_code, "line": exc.line}
+        body = {"detail": exc.detail, "code": exc.error_code, "line": exc.line, **exc.extra}
         if isinstance(exc, ImportTooLarge):
             body["limit"] = exc.limit
         return Response(body, status=exc.status_code)

@@ -1,6 +1,7 @@
 """Settings for empathymap, read from the environment (see README, "Configuration")."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -160,6 +161,13 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# Evidence items one import may create (rows, turns): past it the file is refused with 400.
+IMPORT_MAX_ITEMS = env_int("IMPORT_MAX_ITEMS", 20_000)
+# Where the library page keeps an uploaded file while it asks about new segments (an hour
+# at most; shared between web processes if there are several hosts).
+IMPORT_PENDING_DIR = env_str(
+    "IMPORT_PENDING_DIR", str(Path(tempfile.gettempdir()) / "empathymap-pending-imports")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {

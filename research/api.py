@@ -1,9 +1,16 @@
 """REST API for segments, sources, evidence and note-evidence links (thin views)."""
 
+import json
+
 from django.conf import settings
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import renderers, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -14,7 +21,7 @@ from maps.api import ERRORS, ErrorSerializer, MapSerializer, NoteSerializer, val
 from maps.models import Role
 from maps.selectors import iso, map_for_user, note_for_user, parse_id, workspace_for_user
 from research import export, selectors, services
-from research.importers import FORMATS
+from research.importers import FORMATS, ON_ERROR
 from research.models import SourceKind, Stance
 
 
@@ -291,17 +298,74 @@ class LinkDetailView(APIView):
 MULTIPART_SLACK = 64 * 1024
 
 
+@extend_schema_field(
+    {"type": "string", "description": 'JSON: {"name in the file": "existing segment"}'}
+)
+class SegmentMapField(serializers.Field):
+    """A JSON object in a multipart field: {"name in the file": "existing segment"}."""
+
+    def to_internal_value(self, data):
+        value = data
+        if isinstance(value, str) and value.strip():
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise serializers.ValidationError("Not valid JSON.") from None
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(key, str) and isinstance(target, str) for key, target in value.items()
+        ):
+            raise serializers.ValidationError(
+                'An object of segment names: {"Enterprise": "Enterprise finance"}.'
+            )
+        return value
+
+
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
     format = serializers.ChoiceField(choices=FORMATS)
-    collected_on = serializers.DateField(required=False, allow_null=True)
-    segment = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    collected_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Transcripts: the interview's date. Without it the file's header (Date:, "
+        "Recorded:, a WebVTT NOTE, front matter), then a YYYY-MM-DD date in its name, then "
+        "today.",
+    )
+    segment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=120,
+        help_text="One segment for every item: matched to an existing one ignoring case and "
+        "spaces, created when new.",
+    )
     interviewer = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    on_error = serializers.ChoiceField(
+        choices=ON_ERROR,
+        default="stop",
+        help_text='"stop" (default): a bad row refuses the whole file. "skip": CSV rows that '
+        "cannot be read are left out and listed in `rejected`; the rest is imported.",
+    )
+    segment_map = SegmentMapField(
+        required=False,
+        help_text="JSON object mapping segment names in the file to existing segments, e.g. "
+        '{"Enterprise": "Enterprise finance"}.',
+    )
+    create_segments = serializers.BooleanField(
+        default=False,
+        help_text="Create the segments the file names that the workspace does not have (and "
+        "that segment_map does not map). Without it such names get 400 new_segments.",
+    )
 
 
 class ImportProblemSerializer(serializers.Serializer):
     line = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()
+
+
+class ImportRejectedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason = serializers.CharField()
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -310,10 +374,35 @@ class ImportReportSerializer(serializers.Serializer):
     errors = ImportProblemSerializer(many=True, help_text="Rows left out or changed.")
     source = serializers.IntegerField(allow_null=True)
     source_title = serializers.CharField(allow_blank=True)
+    date_source = serializers.ChoiceField(
+        choices=["field", "header", "file_name", "today", "rows"],
+        help_text="Where a transcript's date came from; `rows` for CSVs (each row its own).",
+    )
+    collected_on = serializers.DateField(
+        allow_null=True, help_text="A transcript's date (null for CSVs)."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="For the person importing, e.g. a transcript dated today for want of a date.",
+    )
+    rejected = ImportRejectedRowSerializer(
+        many=True, help_text='Rows left out with on_error="skip", with their line.'
+    )
+    segments_created = serializers.ListField(child=serializers.CharField())
 
 
 class ImportErrorSerializer(ErrorSerializer):
-    line = serializers.IntegerField(allow_null=True)
+    line = serializers.IntegerField(
+        allow_null=True, help_text="The file's physical line (the header is 1), or null."
+    )
+    new_segments = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='With code "new_segments": the names the import would create.',
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text='With code "too_many_items" (400) or "too_large" (413).'
+    )
 
 
 class ImportView(APIView):
@@ -323,10 +412,16 @@ class ImportView(APIView):
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             201: ImportReportSerializer,
-            400: ImportErrorSerializer,
+            400: OpenApiResponse(
+                ImportErrorSerializer,
+                description="A malformed file (`code` invalid_file, `line`), too many items "
+                "(too_many_items, `limit`), segments not in the workspace (new_segments, "
+                "`new_segments`), or a bad field (`code` invalid, the field named, `line` "
+                "null). Nothing is imported.",
+            ),
             403: ErrorSerializer,
             404: ErrorSerializer,
-            413: ErrorSerializer,
+            413: ImportErrorSerializer,
         },
         tags=["research"],
     )
@@ -345,8 +440,18 @@ class ImportView(APIView):
             collected_on=data.get("collected_on"),
             segment=data.get("segment", ""),
             interviewer=data.get("interviewer", ""),
+            on_error=data["on_error"],
+            segment_map=data.get("segment_map") or {},
+            create_segments=data["create_segments"],
         )
-        return Response(vars(report), status=status.HTTP_201_CREATED)
+        return Response(ImportReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    def handle_exception(self, exc):
+        # Every 400 of this endpoint carries `line`, as its schema says (null for a field).
+        response = super().handle_exception(exc)
+        if response.status_code in (400, 413) and isinstance(response.data, dict):
+            response.data.setdefault("line", None)
+        return response
 
 
 # Suggestions ----------------------------------------------------------------------------------

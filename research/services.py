@@ -20,11 +20,16 @@ from research import embeddings
 from research.importers import (
     FORMATS,
     FUTURE_GRACE,
+    ON_ERROR,
     ImportFormatError,
     ParsedFile,
     ParsedItem,
+    TooManyItems,
     parse_import,
+    plan_segments,
+    segment_key,
 )
+from research.importers.segments import UnknownMappedSegment
 from research.models import Evidence, EvidenceLink, Segment, Source, SourceKind, Stance
 from research.selectors import (
     evidence_for_user,
@@ -369,6 +374,7 @@ def evidence_delete(*, actor, evidence_id: int) -> int:
 # Transcript keys (a cue, a turn) only mean something within their own file.
 WORKSPACE_WIDE_KEYS = {SourceKind.SUPPORT_TICKET, SourceKind.USAGE_DATA}
 MAX_REPORTED_ERRORS = 100
+MAX_SEGMENT_MAP = 1000
 KEY_CHUNK = 500
 INSERT_BATCH = 1000
 TEXT_LIMIT = 10000
@@ -383,6 +389,14 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)
     source: int | None = None
     source_title: str = ""
+    # Where the evidence's date came from: for a transcript "field", "header", "file_name" or
+    # "today" (then with a warning), and `collected_on` that day; "rows" for CSVs.
+    date_source: str = "rows"
+    collected_on: date | None = None
+    warnings: list[str] = field(default_factory=list)
+    # Rows left out with on_error="skip": {"line", "reason"}.
+    rejected: list[dict] = field(default_factory=list)
+    segments_created: list[str] = field(default_factory=list)
 
     def problem(self, line: int | None, detail: str) -> None:
         if len(self.errors) < MAX_REPORTED_ERRORS:
@@ -390,14 +404,18 @@ class ImportReport:
 
 
 class ImportRejected(ValidationError):
-    """A file that cannot be imported at all. Nothing of it was saved."""
+    """A file that cannot be imported at all. Nothing of it was saved. `extra` holds more
+    fields for the error body (`limit`, `new_segments`)."""
 
     status_code = 400
     error_code = "invalid_file"
 
-    def __init__(self, detail: str, *, line: int | None = None):
+    def __init__(self, detail: str, *, line: int | None = None, code: str | None = None):
         self.detail = detail  # names the line itself when there is one
         self.line = line
+        self.extra: dict = {}
+        if code:
+            self.error_code = code
         super().__init__({"file": detail})
 
 
@@ -413,6 +431,28 @@ class ImportTooLarge(ImportRejected):
         )
 
 
+class ImportNeedsSegments(ImportRejected):
+    """The file names segments the workspace does not have: nothing is imported until the
+    caller maps each to an existing segment (`segment_map`) or lets them be created
+    (`create_segments`)."""
+
+    error_code = "new_segments"
+
+    def __init__(self, names: list[str]):
+        self.new_segments = names
+        listed = ", ".join(f"“{name}”" for name in names)
+        super().__init__(
+            f"The file names {len(names)} segment{'s' if len(names) != 1 else ''} this "
+            f"workspace does not have: {listed}. Map each to an existing segment "
+            "(segment_map) or allow creating them (create_segments); nothing was imported."
+        )
+        self.extra = {"new_segments": names}
+
+
+def import_max_items() -> int:
+    return settings.IMPORT_MAX_ITEMS
+
+
 def import_limit() -> int:
     return settings.IMPORT_MAX_BYTES
 
@@ -426,6 +466,9 @@ def import_file(
     collected_on: date | None = None,
     segment: str | None = None,
     interviewer: str | None = None,
+    on_error: str = "stop",
+    segment_map: dict[str, str] | None = None,
+    create_segments: bool = False,
 ) -> ImportReport:
     """`evidence_import` for an uploaded file, refused for its size before it is read."""
     ensure_workspace_is_open(
@@ -444,6 +487,9 @@ def import_file(
         collected_on=collected_on,
         segment_name=segment or "",
         interviewer=interviewer or "",
+        on_error=on_error,
+        segment_map=segment_map,
+        create_segments=create_segments,
     )
 
 
@@ -457,13 +503,23 @@ def evidence_import(
     collected_on: date | None = None,
     segment_name: str = "",
     interviewer: str = "",
+    on_error: str = "stop",
+    segment_map: dict[str, str] | None = None,
+    create_segments: bool = False,
 ) -> ImportReport:
     """Import a support export, a transcript or usage data as evidence (researcher).
 
-    All or nothing: a malformed file raises ImportRejected naming the line, and saves nothing.
+    All or nothing: a malformed file raises ImportRejected naming the line, and saves nothing;
+    with `on_error="skip"` the CSV rows that cannot be read are left out and listed in
+    `rejected`, and the rest is imported in the same single transaction.
     Idempotent: the file's source is keyed by its sha256 and each item by its external key
     (a ticket id, a cue, a row; or a hash of its text), so importing a file again creates
     nothing and counts every item as skipped.
+    Segments: names in the file match the workspace's segments ignoring case and spaces; a
+    new name raises ImportNeedsSegments unless `segment_map` maps it to an existing segment or
+    `create_segments` allows creating it. The `segment_name` field is the caller's explicit
+    choice: matched the same way, and created when new.
+    Bounded: at most settings.IMPORT_MAX_ITEMS items, or 400 naming the limit.
     """
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.RESEARCHER)
     ensure_workspace_is_open(workspace)
@@ -472,9 +528,12 @@ def evidence_import(
     limit = import_limit()
     if len(data) > limit:
         raise ImportTooLarge(size=len(data), limit=limit)
-    segment_name = _clean_text(segment_name, "segment", limit=120)
+    segment_name = " ".join(_clean_text(segment_name, "segment", limit=120).split())
     collected_on = _clean_collected_on(collected_on)
     interviewer = _clean_text(interviewer, "interviewer", limit=120)
+    if on_error not in ON_ERROR:
+        raise ValidationError({"on_error": f"Choose one of: {', '.join(ON_ERROR)}."})
+    segment_map = _clean_segment_map(segment_map)
     day = today()
     try:
         parsed = parse_import(
@@ -484,10 +543,21 @@ def evidence_import(
             collected_on=collected_on,
             interviewer=interviewer,
             today=day,
+            max_items=import_max_items(),
+            on_error=on_error,
         )
+    except TooManyItems as error:
+        rejected = ImportRejected(str(error.detail), line=error.line, code=error.code)
+        rejected.extra = {"limit": error.limit}
+        raise rejected from None
     except ImportFormatError as error:
         raise ImportRejected(str(error.detail), line=error.line) from None
-    report = ImportReport()
+    report = ImportReport(
+        date_source=parsed.date_source,
+        collected_on=parsed.source_collected_on if parsed.date_source != "rows" else None,
+        warnings=list(parsed.warnings),
+        rejected=[{"line": row.line, "reason": row.reason} for row in parsed.rejected],
+    )
     with transaction.atomic():
         # One import at a time per workspace, so that two uploads of one file cannot both
         # find it new.
@@ -496,21 +566,27 @@ def evidence_import(
             workspace=workspace, kind=parsed.source_kind, import_key=parsed.source_key
         ).first()
         items = _new_items(workspace, source, parsed, report)
+        segments = {}
+        if items:
+            names = [segment_name] if segment_name else [item.segment for item, _ in items]
+            segments = _segments(
+                workspace,
+                names,
+                segment_map=segment_map,
+                create=create_segments or bool(segment_name),
+                report=report,
+            )
         if source is None and items:
             source = Source.objects.create(
                 workspace=workspace,
                 kind=parsed.source_kind,
                 title=_truncate(parsed.source_title or filename or "Import", 300),
                 collected_on=parsed.source_collected_on or collected_on,
-                segment=_segments(workspace, [segment_name])[segment_name]
-                if segment_name
-                else None,
+                segment=segments.get(segment_key(segment_name)) if segment_name else None,
                 import_key=parsed.source_key,
                 created_by=actor,
             )
         if items:
-            names = [segment_name] if segment_name else [item.segment for item, _ in items]
-            segments = _segments(workspace, names)
             Evidence.objects.bulk_create(
                 [
                     _evidence(
@@ -518,7 +594,7 @@ def evidence_import(
                         source=source,
                         item=item,
                         key=key,
-                        segment=segments.get(segment_name or _segment_name(item.segment)),
+                        segment=segments.get(segment_key(segment_name or item.segment)),
                         collected_on=item.collected_on
                         or parsed.source_collected_on
                         or collected_on
@@ -542,10 +618,6 @@ def evidence_import(
 
 def _truncate(value, limit: int) -> str:
     return (value or "").strip()[:limit]
-
-
-def _segment_name(name) -> str:
-    return _truncate(name, 120)
 
 
 def _item_key(item: ParsedItem) -> str:
@@ -599,24 +671,52 @@ def _existing_keys(workspace, source: Source | None, kind: str, keys: list[str])
     return found
 
 
-def _segments(workspace, names) -> dict[str, Segment]:
-    """The workspace's segments by name, creating those the import names for the first time."""
-    wanted = {_segment_name(name) for name in names} - {""}
-    if not wanted:
+def _clean_segment_map(segment_map) -> dict[str, str]:
+    if not segment_map:
         return {}
-    found = {
-        segment.name: segment
-        for segment in Segment.objects.filter(workspace=workspace, name__in=wanted)
-    }
-    missing = [Segment(workspace=workspace, name=name) for name in sorted(wanted - set(found))]
-    if missing:
+    if not isinstance(segment_map, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in segment_map.items()
+    ):
+        raise ValidationError(
+            {"segment_map": 'Segment names to segments: {"Enterprise": "Enterprise finance"}.'}
+        )
+    if len(segment_map) > MAX_SEGMENT_MAP:
+        raise ValidationError({"segment_map": f"At most {MAX_SEGMENT_MAP} names."})
+    return {key: value for key, value in segment_map.items() if key.strip()}
+
+
+def _segments(
+    workspace, names, *, segment_map, create: bool, report: ImportReport
+) -> dict[str, Segment]:
+    """The segments of the file's names by their key (segment_key). Names match existing
+    segments ignoring case and spaces; a new one is created only when allowed, else the
+    import is refused listing them (ImportNeedsSegments)."""
+    existing = list(Segment.objects.filter(workspace=workspace).order_by("pk"))
+    try:
+        plan = plan_segments(
+            names,
+            existing=[segment.name for segment in existing],
+            segment_map=segment_map,
+            create=create,
+        )
+    except UnknownMappedSegment as error:
+        raise ValidationError(
+            {"segment_map": f"“{error.name}” is not a segment of this workspace."}
+        ) from None
+    if plan.unresolved:
+        raise ImportNeedsSegments(plan.unresolved)
+    if plan.create:
         # A segment made meanwhile by hand is fine: ignore the conflict and read them all back.
-        Segment.objects.bulk_create(missing, ignore_conflicts=True)
-        found = {
-            segment.name: segment
-            for segment in Segment.objects.filter(workspace=workspace, name__in=wanted)
-        }
-    return found
+        Segment.objects.bulk_create(
+            [Segment(workspace=workspace, name=name[:120]) for name in plan.create],
+            ignore_conflicts=True,
+        )
+        existing = list(Segment.objects.filter(workspace=workspace).order_by("pk"))
+        report.segments_created = plan.create
+    by_name = {}
+    for segment in existing:
+        by_name.setdefault(segment.name, segment)
+    return {key: by_name[name] for key, name in plan.names.items() if name in by_name}
 
 
 def _evidence(

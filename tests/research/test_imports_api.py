@@ -5,9 +5,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import CommandError, call_command
 
 from research.models import Evidence, Segment, Source
+from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,8 @@ period,metric,value,segment
 
 
 def upload(api, user, content, fmt, *, slug="acme", name="file.csv", **fields):
+    # These tests are not about segments: new ones may be created (see test_import_segments).
+    fields.setdefault("create_segments", "true")
     data = content.encode() if isinstance(content, str) else content
     file = io.BytesIO(data)
     file.name = name
@@ -236,7 +240,13 @@ def test_the_command_imports_through_the_same_service(rita, tmp_path):
     path.write_text(SUPPORT_CSV)
     out = io.StringIO()
     call_command(
-        "import_evidence", str(path), workspace="acme", fmt="support_csv", user="rita", stdout=out
+        "import_evidence",
+        str(path),
+        workspace="acme",
+        fmt="support_csv",
+        user="rita",
+        create_segments=True,
+        stdout=out,
     )
     assert "created 3, skipped 0" in out.getvalue()
     assert "embedded 3 evidence item(s)" in out.getvalue()
@@ -363,3 +373,267 @@ def test_a_future_date_is_refused_everywhere_evidence_is_dated(api, rita, worksp
     assert response.status_code == 400
     assert "collected_on" in response.data
     assert Evidence.objects.count() == 0
+
+
+# A transcript's own date ---------------------------------------------------------------------
+
+
+def test_the_northwind_workshop_is_dated_by_its_header_not_today(api, rita):
+    response = upload_file(api, rita, "workshop-northwind-finance.txt", "transcript")
+    assert response.status_code == 201, response.data
+    assert response.data["date_source"] == "header"
+    assert response.data["collected_on"] == "2026-05-20"
+    assert response.data["warnings"] == []
+    assert set(Evidence.objects.values_list("collected_on", flat=True)) == {date(2026, 5, 20)}
+    assert Source.objects.get().collected_on == date(2026, 5, 20)
+
+
+def test_the_collected_on_field_wins_over_the_header(api, rita):
+    response = upload_file(
+        api, rita, "workshop-northwind-finance.txt", "transcript", collected_on="2026-06-01"
+    )
+    assert (response.data["date_source"], response.data["collected_on"]) == (
+        "field",
+        "2026-06-01",
+    )
+
+
+def test_a_transcript_without_any_date_is_dated_today_with_a_warning(api, rita):
+    response = upload(api, rita, TRANSCRIPT_TXT, "transcript", name="dev.txt")
+    assert response.data["date_source"] == "today"
+    assert response.data["collected_on"] == date.today().isoformat()  # noqa: DTZ011
+    [warning] = response.data["warnings"]
+    assert "dated today" in warning
+
+
+def test_csv_rows_keep_their_own_dates(api, rita):
+    response = upload(api, rita, USAGE_CSV, "usage_csv")
+    assert (response.data["date_source"], response.data["collected_on"]) == ("rows", None)
+
+
+# Malformed cue timings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("timing", "name"),
+    [
+        ("00:01:06.980 --> 00:01:1O.100", "t.vtt"),
+        ("00:01:06.980 00:01:10.100", "t.vtt"),
+        ("00:01:10.000 --> 00:01:06.000", "t.vtt"),
+    ],
+)
+def test_a_malformed_vtt_timing_is_refused_whole_naming_the_line(api, rita, timing, name):
+    text = TRANSCRIPT_VTT + f"\n{timing}\n<v Maria Lopez>And then I give up.\n"
+    response = upload(api, rita, text, "transcript", name=name)
+    assert response.status_code == 400
+    assert response.data["line"] == 15
+    assert response.data["detail"].startswith("line 15:")
+    assert (Evidence.objects.count(), Source.objects.count()) == (0, 0)
+
+
+def test_a_bad_srt_cue_number_is_refused_naming_the_line(api, rita):
+    text = (FILES / "2026-03-04-maria.srt").read_text().replace("\n3\n", "\nthree\n", 1)
+    response = upload(api, rita, text, "transcript", name="maria.srt")
+    assert response.status_code == 400
+    assert response.data["line"] == 10
+    assert "cue number" in response.data["detail"]
+    assert Evidence.objects.count() == 0
+
+
+# Segments ------------------------------------------------------------------------------------
+
+NEAR_DUPLICATE = """\
+period,metric,value,segment
+2026-02,weekly active users,1234,Enterprise
+2026-02,receipts scanned per user,12.5,enterprise  Finance
+2026-03,weekly active users,1300,Enterprise
+"""
+
+
+@pytest.fixture
+def finance(workspace):
+    return SegmentFactory(workspace=workspace, name="Enterprise finance")
+
+
+def segment_names():
+    return set(Segment.objects.values_list("name", flat=True))
+
+
+def test_a_new_segment_is_not_created_without_asking(api, rita, finance):
+    response = upload(api, rita, NEAR_DUPLICATE, "usage_csv", create_segments="false")
+    assert response.status_code == 400
+    assert response.data["code"] == "new_segments"
+    assert response.data["new_segments"] == ["Enterprise"]
+    assert response.data["line"] is None
+    assert "Enterprise" in response.data["detail"]
+    assert (Evidence.objects.count(), Source.objects.count()) == (0, 0)
+    assert segment_names() == {"Enterprise finance"}
+
+
+def test_names_match_existing_segments_ignoring_case_and_spaces(api, rita, finance):
+    text = "period,metric,value,segment\n2026-02,active users,12,ENTERPRISE   finance\n"
+    response = upload(api, rita, text, "usage_csv", create_segments="false")
+    assert response.status_code == 201, response.data
+    assert Evidence.objects.get().segment == finance
+    assert segment_names() == {"Enterprise finance"}
+
+
+def test_a_new_name_can_be_mapped_to_an_existing_segment(api, rita, finance):
+    response = upload(
+        api,
+        rita,
+        NEAR_DUPLICATE,
+        "usage_csv",
+        create_segments="false",
+        segment_map='{"enterprise": "Enterprise Finance"}',
+    )
+    assert response.status_code == 201, response.data
+    assert response.data["segments_created"] == []
+    assert set(Evidence.objects.values_list("segment", flat=True)) == {finance.pk}
+    assert segment_names() == {"Enterprise finance"}
+
+
+def test_new_segments_are_created_when_the_request_allows_it(api, rita, finance):
+    response = upload(api, rita, NEAR_DUPLICATE, "usage_csv", create_segments="true")
+    assert response.data["segments_created"] == ["Enterprise"]
+    assert segment_names() == {"Enterprise finance", "Enterprise"}
+    assert Evidence.objects.filter(segment=finance).count() == 1
+
+
+def test_support_exports_ask_about_new_segments_too(api, rita, finance):
+    response = upload(api, rita, SUPPORT_CSV, "support_csv", create_segments="false")
+    assert response.status_code == 400
+    assert response.data["new_segments"] == ["Starter", "Pro"]
+    mapped = upload(
+        api,
+        rita,
+        SUPPORT_CSV,
+        "support_csv",
+        create_segments="false",
+        segment_map='{"Starter": "Enterprise finance", "Pro": "Enterprise finance"}',
+    )
+    assert mapped.status_code == 201
+    assert segment_names() == {"Enterprise finance"}
+
+
+@pytest.mark.parametrize(
+    ("segment_map", "words"),
+    [('{"Enterprise": "Nowhere"}', "not a segment"), ("{not json", "JSON"), ("[1]", "object")],
+)
+def test_a_bad_segment_map_is_a_field_error(api, rita, finance, segment_map, words):
+    response = upload(api, rita, NEAR_DUPLICATE, "usage_csv", segment_map=segment_map)
+    assert response.status_code == 400
+    assert words in str(response.data["segment_map"])
+    assert response.data["line"] is None
+    assert Evidence.objects.count() == 0
+
+
+def test_the_command_refuses_new_segments_unless_told(rita, finance, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(NEAR_DUPLICATE)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_evidence", str(path), workspace="acme", fmt="usage_csv", user="rita", stderr=err
+        )
+    assert "“Enterprise”" in err.getvalue()
+    assert "--segment-map" in err.getvalue()
+    assert Evidence.objects.count() == 0
+    out = io.StringIO()
+    call_command(
+        "import_evidence",
+        str(path),
+        workspace="acme",
+        fmt="usage_csv",
+        user="rita",
+        segment_map=[("Enterprise", "enterprise finance")],
+        stdout=out,
+    )
+    assert "created 3" in out.getvalue()
+    assert segment_names() == {"Enterprise finance"}
+
+
+# Skipping bad rows ---------------------------------------------------------------------------
+
+WITH_BAD_ROWS = """\
+Ticket ID,Created At,Subject,Plan
+5001,2026-03-02,Receipt scan wrong total,Starter
+5002,03/04/2026,Ambiguous date,Ghost plan
+5003,2026-03-04,,Ghost plan
+5004,2026-03-05,Bank feed disconnected,Starter
+"""
+
+
+def test_by_default_one_bad_row_refuses_the_whole_export(api, rita):
+    response = upload(api, rita, WITH_BAD_ROWS, "support_csv")
+    assert response.status_code == 400
+    assert response.data["line"] == 3
+    assert (Evidence.objects.count(), Source.objects.count(), Segment.objects.count()) == (0, 0, 0)
+
+
+def test_skip_mode_imports_the_good_rows_and_nothing_else_in_one_result(api, rita):
+    response = upload(api, rita, WITH_BAD_ROWS, "support_csv", on_error="skip")
+    assert response.status_code == 201, response.data
+    assert (response.data["created"], response.data["skipped"]) == (2, 0)
+    assert response.data["rejected"] == [
+        {"line": 3, "reason": 'Created At "03/04/2026" is not a date (use YYYY-MM-DD)'},
+        {"line": 4, "reason": "Subject is empty"},
+    ]
+    assert sorted(Evidence.objects.values_list("external_key", flat=True)) == ["5001", "5004"]
+    assert Source.objects.count() == 1
+    # The rejected rows' segment was never created, although new segments were allowed.
+    assert segment_names() == {"Starter"}
+
+
+def test_skip_mode_is_still_atomic_when_the_import_is_refused(api, rita, finance):
+    response = upload(
+        api, rita, WITH_BAD_ROWS, "support_csv", on_error="skip", create_segments="false"
+    )
+    assert response.status_code == 400
+    assert response.data["new_segments"] == ["Starter"]
+    assert (Evidence.objects.count(), Source.objects.count()) == (0, 0)
+
+
+def test_on_error_takes_only_stop_or_skip(api, rita):
+    response = upload(api, rita, SUPPORT_CSV, "support_csv", on_error="maybe")
+    assert response.status_code == 400
+    assert "on_error" in response.data
+    assert response.data["line"] is None
+
+
+# The item cap --------------------------------------------------------------------------------
+
+
+def test_an_import_past_the_item_cap_is_refused_naming_the_limit(api, rita, settings):
+    settings.IMPORT_MAX_ITEMS = 2
+    response = upload(api, rita, USAGE_CSV, "usage_csv")
+    assert response.status_code == 400
+    assert response.data["code"] == "too_many_items"
+    assert response.data["limit"] == 2
+    assert response.data["line"] == 4
+    assert "IMPORT_MAX_ITEMS" in response.data["detail"]
+    assert Evidence.objects.count() == 0
+    settings.IMPORT_MAX_ITEMS = 3
+    assert upload(api, rita, USAGE_CSV, "usage_csv").status_code == 201
+
+
+def test_one_import_schedules_embedding_once_with_ids_only(
+    api, rita, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload(api, rita, USAGE_CSV, "usage_csv")
+    assert len(callbacks) == 1
+
+
+def test_the_schema_describes_the_new_fields_and_the_400_line(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"]["/api/v1/workspaces/{slug}/imports/"]["post"]
+    request = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][request.rsplit("/", 1)[1]]["properties"]
+    assert {"on_error", "segment_map", "create_segments"} <= set(fields)
+    error = operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][error.rsplit("/", 1)[1]]["properties"]
+    assert {"detail", "code", "line", "new_segments", "limit"} <= set(body)
+    report = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+    result = schema["components"]["schemas"][report.rsplit("/", 1)[1]]["properties"]
+    assert {"date_source", "collected_on", "warnings", "rejected"} <= set(result)

@@ -1,4 +1,11 @@
-"""Import evidence files from the command line, through the same service as the API."""
+"""Import evidence files from the command line, through the same service as the API.
+
+Segments: like the API, a file naming a segment the workspace does not have is refused (exit
+status 1, the new names listed, nothing imported from that file) unless each is mapped with
+`--segment-map "Name in file=Existing segment"` (repeatable) or `--create-segments` allows
+creating them. Names match existing segments ignoring case and spaces either way. The command
+never asks interactively: it runs in scripts and cron jobs.
+"""
 
 from datetime import date
 from pathlib import Path
@@ -9,8 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
 from maps.models import Workspace
-from research.importers import FORMATS
+from research.importers import FORMATS, ON_ERROR
 from research.services import (
+    ImportNeedsSegments,
     ImportRejected,
     ImportTooLarge,
     evidence_embed_missing,
@@ -38,6 +46,26 @@ class Command(BaseCommand):
         )
         parser.add_argument("--segment", default="", help="A segment name for every item.")
         parser.add_argument("--interviewer", default="", help="Transcripts: who asked.")
+        parser.add_argument(
+            "--on-error",
+            choices=ON_ERROR,
+            default="stop",
+            help="stop (default): a bad row refuses the file; skip: import the good rows of a "
+            "CSV and list the others.",
+        )
+        parser.add_argument(
+            "--segment-map",
+            action="append",
+            default=[],
+            type=segment_pair,
+            metavar="NAME=SEGMENT",
+            help="Import a segment name of the file as this existing segment (repeatable).",
+        )
+        parser.add_argument(
+            "--create-segments",
+            action="store_true",
+            help="Create the segments the file names that the workspace does not have.",
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["user"]).first()
@@ -52,6 +80,10 @@ class Command(BaseCommand):
             except ImportRejected as error:
                 where = f"{path}:{error.line}" if error.line else str(path)
                 self.stderr.write(f"{where}: {error.detail} (nothing imported from this file)")
+                if isinstance(error, ImportNeedsSegments):
+                    self.stderr.write(
+                        "  use --segment-map 'NAME=EXISTING SEGMENT' or --create-segments"
+                    )
                 failed.append(name)
                 continue
             totals["created"] += report.created
@@ -60,8 +92,16 @@ class Command(BaseCommand):
                 f"{path}: created {report.created}, skipped {report.skipped}, "
                 f"{len(report.errors)} row problem(s)"
             )
+            if report.date_source != "rows":
+                self.stdout.write(f"  dated {report.collected_on} (from the {report.date_source})")
+            for warning in report.warnings:
+                self.stdout.write(f"  warning: {warning}")
             for problem in report.errors:
                 self.stdout.write(f"  line {problem['line']}: {problem['detail']}")
+            for row in report.rejected:
+                self.stdout.write(f"  line {row['line']}: skipped, {row['reason']}")
+            if report.segments_created:
+                self.stdout.write(f"  new segments: {', '.join(report.segments_created)}")
         if len(options["files"]) > 1:
             self.stdout.write(f"total: created {totals['created']}, skipped {totals['skipped']}")
         if totals["created"]:
@@ -92,6 +132,9 @@ class Command(BaseCommand):
                 collected_on=options["collected_on"],
                 segment_name=options["segment"],
                 interviewer=options["interviewer"],
+                on_error=options["on_error"],
+                segment_map=dict(options["segment_map"]),
+                create_segments=options["create_segments"],
             )
         except Http404:
             raise CommandError(
@@ -103,6 +146,13 @@ class Command(BaseCommand):
             raise
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+
+
+def segment_pair(value: str) -> tuple[str, str]:
+    name, equals, segment = value.partition("=")
+    if not equals or not name.strip() or not segment.strip():
+        raise ValueError(value)
+    return name.strip(), segment.strip()
 
 
 def workspace_id_for_slug(slug: str) -> int | None:
