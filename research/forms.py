@@ -76,9 +76,18 @@ class ImportForm(forms.Form):
     file = forms.FileField()
     format = forms.ChoiceField(choices=FORMATS)
     collected_on = forms.DateField(
-        required=False, label="Collected on", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="Collected on",
+        help_text="Transcripts: leave empty to use the date in the file's header or name.",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     segment = forms.CharField(max_length=120, required=False, help_text="Segment name, if any.")
     interviewer = forms.CharField(
         max_length=120, required=False, help_text="Transcripts: the interviewer's name."
+    )
+    skip_bad_rows = forms.BooleanField(
+        required=False,
+        label="Skip rows that cannot be read",
+        help_text="CSV files: import the good rows and list the others. Unticked, one bad row "
+        "stops the whole import.",
     )

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 from maps.forms import add_service_errors
 from maps.models import Role
 from maps.selectors import parse_id, workspace_for_user
-from research import selectors, services
+from research import pending_imports, selectors, services
 from research.forms import EvidenceEditForm, EvidenceForm, ImportForm, SegmentForm, SourceForm
+from research.importers.segments import closest_segment
 from research.models import SourceKind
 from research.selectors import RequestState
 from research.status import STATUS_LABELS
@@ -94,6 +95,7 @@ def library(request, slug):
     sources = list(selectors.sources_for_user(user=request.user, workspace_slug=slug))
     forms = library_forms(request, workspace, segments, sources)
     import_report = None
+    segment_question = None
     if request.method == "POST":
         if not Role(workspace.role).includes(Role.RESEARCHER):
             raise PermissionDenied("Only researchers and leads add evidence.")
@@ -101,13 +103,23 @@ def library(request, slug):
             messages.error(request, "This workspace is archived: its evidence is read-only.")
             return redirect("evidence-library", slug=slug)
         action = request.POST.get("action", "")
-        form = forms.get(action)
-        if form is None:
-            raise Http404("Unknown action.")
-        if form.is_valid():
+        if action in ("import-segments", "import-cancel"):
+            import_report = answer_segment_question(request, slug, action, segments)
+            if import_report is None:
+                return redirect("evidence-library", slug=slug)
+            segments = list(selectors.segments_for_user(user=request.user, workspace_slug=slug))
+            form = None
+        else:
+            form = forms.get(action)
+            if form is None:
+                raise Http404("Unknown action.")
+        if form is not None and form.is_valid():
             try:
                 if action == "import":
-                    import_report = run_import(request, slug, form)
+                    import_report, segment_question = run_import(request, slug, form, segments)
+                    segments = list(
+                        selectors.segments_for_user(user=request.user, workspace_slug=slug)
+                    )
                 else:
                     save_library_form(request, slug, action, form)
                     return redirect("evidence-library", slug=slug)
@@ -150,22 +162,114 @@ def library(request, slug):
             "forms": forms,
             "can_research": can_research,
             "import_report": import_report,
+            "segment_question": segment_question,
         },
     )
 
 
-def run_import(request, slug, form) -> dict:
+DATE_SOURCES = {
+    "field": "from the “Collected on” field",
+    "header": "from the file's header",
+    "file_name": "from the file's name",
+    "today": "today, for want of a date in the file",
+}
+
+
+def report_context(report) -> dict:
+    data = vars(report)
+    return {**data, "date_label": DATE_SOURCES.get(data["date_source"], "")}
+
+
+def run_import(request, slug, form, segments) -> tuple[dict | None, dict | None]:
+    """(the import's report, None), or (None, the question to ask) when the file names
+    segments the workspace does not have: the upload is kept until the answer comes."""
     data = form.cleaned_data
-    report = services.import_file(
-        actor=request.user,
-        workspace_slug=slug,
-        file=data["file"],
-        format=data["format"],
-        collected_on=data["collected_on"],
-        segment=data["segment"] or None,
-        interviewer=data["interviewer"] or None,
+    fields = {
+        "format": data["format"],
+        "filename": data["file"].name or "",
+        "collected_on": data["collected_on"].isoformat() if data["collected_on"] else "",
+        "segment": data["segment"],
+        "interviewer": data["interviewer"],
+        "on_error": "skip" if data["skip_bad_rows"] else "stop",
+    }
+    try:
+        report = services.import_file(
+            actor=request.user,
+            workspace_slug=slug,
+            file=data["file"],
+            format=fields["format"],
+            collected_on=data["collected_on"],
+            segment=data["segment"] or None,
+            interviewer=data["interviewer"] or None,
+            on_error=fields["on_error"],
+        )
+    except services.ImportNeedsSegments as error:
+        data["file"].seek(0)
+        token = pending_imports.pending_import_keep(
+            user_id=request.user.pk,
+            workspace_slug=slug,
+            data=data["file"].read(services.import_limit() + 1),
+            fields={**fields, "new_segments": error.new_segments},
+        )
+        return None, segment_question(token, fields["filename"], error.new_segments, segments)
+    return report_context(report), None
+
+
+def segment_question(token: str, filename: str, names: list[str], segments) -> dict:
+    by_name = {segment.name: segment.pk for segment in segments}
+    existing = list(by_name)
+    return {
+        "token": token,
+        "filename": filename,
+        "names": [
+            {"index": index, "name": name, "guess": by_name.get(closest_segment(name, existing))}
+            for index, name in enumerate(names)
+        ],
+    }
+
+
+def answer_segment_question(request, slug, action, segments) -> dict | None:
+    """Import a kept upload with the user's answer: each new name mapped to an existing
+    segment or created. None (after a message) when cancelled, expired or refused."""
+    token = request.POST.get("pending", "")
+    pending = pending_imports.pending_import_get(
+        token=token, user_id=request.user.pk, workspace_slug=slug
     )
-    return report if isinstance(report, dict) else vars(report)
+    if pending is None:
+        messages.error(request, "That upload has expired. Choose the file again.")
+        return None
+    if action == "import-cancel":
+        pending_imports.pending_import_drop(token=token)
+        messages.info(request, "Import cancelled: nothing was imported.")
+        return None
+    fields = pending.fields
+    by_id = {str(segment.pk): segment.name for segment in segments}
+    segment_map = {}
+    for index, name in enumerate(fields.get("new_segments", [])):
+        choice = request.POST.get(f"seg-{index}", "new")
+        if choice in by_id:
+            segment_map[name] = by_id[choice]
+    try:
+        report = services.evidence_import(
+            actor=request.user,
+            workspace_slug=slug,
+            fmt=fields.get("format", ""),
+            data=pending.data,
+            filename=fields.get("filename", ""),
+            collected_on=parse_date(fields.get("collected_on") or ""),
+            segment_name=fields.get("segment", ""),
+            interviewer=fields.get("interviewer", ""),
+            on_error=fields.get("on_error", "stop"),
+            segment_map=segment_map,
+            create_segments=True,
+        )
+    except ValidationError as error:
+        detail = getattr(error, "detail", None) or "; ".join(error.messages)
+        messages.error(request, f"Nothing was imported: {detail}")
+        pending_imports.pending_import_drop(token=token)
+        return None
+    pending_imports.pending_import_drop(token=token)
+    return report_context(report)
 
 
 @login_required

@@ -8,7 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from maps.models import EmpathyMap
 from maps.services import map_mark_reviewed, note_create
 from research.models import Evidence, Segment, Source
-from tests.factories import EvidenceFactory, LinkFactory, NoteFactory, SourceFactory
+from tests.factories import (
+    EvidenceFactory,
+    LinkFactory,
+    NoteFactory,
+    SegmentFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -272,6 +278,7 @@ def test_a_researcher_imports_a_support_export_and_sees_the_report(client, rita,
         b"2,2025-05-03,Invoices,Cannot find last month's invoices,Agency\n"
     )
     upload = SimpleUploadedFile("tickets.csv", export, content_type="text/csv")
+    SegmentFactory(workspace=workspace, name="agency")  # matched ignoring case, not asked about
     response = logged_in(client, rita).post(
         "/w/acme/evidence/", {"action": "import", "imp-format": "support_csv", "imp-file": upload}
     )

@@ -64,3 +64,17 @@ def plan_segments(
             plan.names[key] = ""
             plan.unresolved.append(" ".join(name.split()))
     return plan
+
+
+def closest_segment(name: str, existing: Iterable[str]) -> str | None:
+    """The one existing segment a new name most likely means ("Enterprise" for "Enterprise
+    finance": every word of one is a word of the other), or None when none or several are."""
+    words = set(segment_key(name).split())
+    if not words:
+        return None
+    matches = []
+    for candidate in existing:
+        other = set(segment_key(candidate).split())
+        if other and (words <= other or other <= words):
+            matches.append(candidate)
+    return matches[0] if len(matches) == 1 else None
