@@ -7,6 +7,7 @@ research/importers/cues.py for the timing rules and why the `srt` package is not
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from research.importers.cues import blocks, cue_turns
@@ -27,9 +28,12 @@ def front_matter(block: list[str]) -> bool:
 
 
 def srt_turns(lines: list[str], counter: TurnCounter) -> tuple[list[Turn], list[str]]:
-    all_blocks = list(blocks(lines))
+    """The turns and the front matter's lines; blocks are read one at a time."""
+    stream = blocks(lines)
+    first = next(stream, None)
     header: list[str] = []
-    if all_blocks and front_matter(all_blocks[0][1]):
-        header = [line for line in all_blocks[0][1] if line.strip() != "---"]
-        all_blocks = all_blocks[1:]
-    return cue_turns(iter(all_blocks), "SRT", counter), header
+    if first is not None and front_matter(first[1]):
+        header = [line for line in first[1] if line.strip() != "---"]
+    elif first is not None:
+        stream = itertools.chain([first], stream)
+    return cue_turns(stream, "SRT", counter), header

@@ -5,26 +5,38 @@ See research/importers/cues.py for the timing rules and why webvtt-py is not use
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 
 from research.importers.cues import blocks, cue_turns
 from research.importers.speakers import Turn, TurnCounter
 
+NOTE = re.compile(r"NOTE(\s|$)")
+
 
 def vtt_turns(lines: list[str], counter: TurnCounter) -> tuple[list[Turn], list[str]]:
     """The turns, and the header lines: the `WEBVTT` block (the words after "WEBVTT" too)
-    and the `NOTE` blocks before the first cue, as "Key: value" lines."""
-    all_blocks = list(blocks(lines))
+    and the `NOTE` blocks before the first cue, as "Key: value" lines. Blocks are read one
+    at a time, so the item cap stops the reading."""
     header: list[str] = []
-    cue_blocks = all_blocks
-    if all_blocks and all_blocks[0][1][0].lstrip("\ufeff").strip().startswith("WEBVTT"):
-        first = all_blocks[0][1]
-        header += [re.sub(r"^\ufeff?WEBVTT\s*-?\s*", "", first[0].strip()), *first[1:]]
-        cue_blocks = all_blocks[1:]
-    for _, block in cue_blocks:
+    stream = blocks(lines)
+    first = next(stream, None)
+    if first is not None and first[1][0].lstrip("\ufeff").strip().startswith("WEBVTT"):
+        header += [re.sub(r"^\ufeff?WEBVTT\s*-?\s*", "", first[1][0].strip()), *first[1][1:]]
+    elif first is not None:
+        stream = itertools.chain([first], stream)
+    return cue_turns(_noting(stream, header), "WebVTT", counter), header
+
+
+def _noting(stream, header: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """The blocks as they are, keeping the lines of the NOTE blocks before the first cue."""
+    cues_started = False
+    for start, block in stream:
         head = block[0].strip()
-        if "-->" in head or (len(block) > 1 and "-->" in block[1]):
-            break
-        if re.match(r"NOTE(\s|$)", head):
-            header += [re.sub(r"^NOTE\s*", "", head), *block[1:]]
-    return cue_turns(iter(cue_blocks), "WebVTT", counter), header
+        if not cues_started:
+            if "-->" in head or (len(block) > 1 and "-->" in block[1]):
+                cues_started = True
+            elif NOTE.match(head):
+                header += [re.sub(r"^NOTE\s*", "", head), *block[1:]]
+        yield start, block

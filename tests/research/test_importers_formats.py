@@ -241,6 +241,22 @@ def test_a_transcript_past_the_cap_is_refused(text, filename):
     assert len(transcript(text, filename, max_items=5).items) == 5
 
 
+@pytest.mark.parametrize(
+    ("cue", "filename"),
+    [
+        ("00:00:0{n}.000 --> 00:00:0{n}.500\n<v P{n}>Hi.\n\n", "t.vtt"),
+        ("{n}\n00:00:0{n},000 --> 00:00:0{n},500\nP{n}: Hi.\n\n", "t.srt"),
+    ],
+)
+def test_a_transcript_is_read_only_up_to_the_cap(cue, filename):
+    # A malformed timing after the cap is never reached.
+    cues = "".join(cue.format(n=n) for n in range(1, 5)) + cue.format(n=5).replace(":0", ":O", 1)
+    with pytest.raises(TooManyItems):
+        transcript(cues, filename, max_items=2)
+    with pytest.raises(ImportFormatError, match="malformed"):
+        transcript(cues, filename, max_items=10)
+
+
 def test_the_interviewers_turns_do_not_count_towards_the_cap():
     text = "Interviewer: Q1\nPriya: A1\nInterviewer: Q2\nPriya: A2\n"
     assert len(transcript(text, "t.txt", max_items=2).items) == 2
