@@ -163,7 +163,8 @@ def header_date(lines) -> tuple[date | None, str]:
             continue
         if day is not None:
             return day, ""
-        notes.append(f"the header's date {value.strip()[:40]!r} is not a date")
+        if re.search(r"\d", value):  # "Recorded by Sam" is no attempt at a date
+            notes.append(f"the header's date {value.strip()[:40]!r} is not a date")
     return None, "; ".join(notes)
 
 

@@ -153,12 +153,16 @@ def test_a_date_that_reads_both_ways_is_not_guessed(value):
     assert "could be day or month first" in parsed.warnings[0]
 
 
-@pytest.mark.parametrize("value", ["May 2026", "20 May", "next Tuesday", "20/05/26", "soon"])
-def test_a_header_date_without_day_month_and_year_is_not_used(value):
+@pytest.mark.parametrize(
+    ("value", "warnings"),
+    [("May 2026", 2), ("20 May", 2), ("20/05/26", 2), ("next Tuesday", 1), ("by Sam", 1)],
+)
+def test_a_header_date_without_day_month_and_year_is_not_used(value, warnings):
     assert read_day(value) is None
     parsed = transcript(f"Date: {value}\nPriya: Five days.\n", "call.txt")
     assert parsed.date_source == "today"
-    assert len(parsed.warnings) == 2  # the unusable header date, then the fall back to today
+    # The fall back to today; before it, a word about a header date with numbers in it.
+    assert len(parsed.warnings) == warnings
 
 
 def test_a_date_inside_the_interview_is_not_the_header():
