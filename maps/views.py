@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from maps import selectors, services
+from maps import history_views, selectors, services
 from maps.forms import (
     MapForm,
     MapSettingsForm,
@@ -423,6 +423,7 @@ def review(request, map_id):
             "since_text": since_text,
             "since_error": since_error,
             "time_zone": timezone.get_current_timezone_name(),
+            **history_views.review_context(request, empathy_map, summary["changes"]),
         },
     )
 
