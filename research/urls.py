@@ -1,6 +1,6 @@
 from django.urls import path
 
-from research import views
+from research import portability_views, views
 
 urlpatterns = [
     path("w/<slug:slug>/evidence/", views.library, name="evidence-library"),
@@ -10,4 +10,6 @@ urlpatterns = [
         name="evidence-detail",
     ),
     path("w/<slug:slug>/requests/", views.research_requests, name="research-requests"),
+    path("maps/import/", portability_views.map_import, name="map-import"),
+    path("maps/<int:map_id>/duplicate/", portability_views.map_duplicate, name="map-duplicate"),
 ]
