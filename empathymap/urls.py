@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from maps import api as maps_api
 from maps import history_api
 from research import api as research_api
-from research import portability_api
+from research import drift_api, portability_api
 
 api_v1 = [
     path("auth/token/", maps_api.TokenView.as_view(), name="api-token"),
@@ -38,6 +38,8 @@ api_v1 = [
     path("notes/<int:note_id>/history/restore/", history_api.NoteHistoryRestoreView.as_view()),
     path("maps/<int:map_id>/compare/", history_api.MapCompareView.as_view()),
     path("maps/import/", portability_api.MapImportView.as_view()),
+    path("maps/<int:map_id>/drift/", drift_api.MapDriftView.as_view()),
+    path("maps/<int:map_id>/drift/notes/", drift_api.MapDriftNoteView.as_view()),
     path("maps/<int:map_id>/duplicate/", portability_api.MapDuplicateView.as_view()),
 ]
 
