@@ -27,6 +27,7 @@ from maps.forms import (
 )
 from maps.models import SECTION_PROMPTS, ReviewState, Role, Section, Team
 from research import selectors as research_selectors
+from research.drift_views import drift_context
 from research.models import SourceKind
 from research.portability import map_from_template
 from research.status import STATUS_LABELS, STATUSES
@@ -438,6 +439,11 @@ def review(request, map_id):
             "since_error": since_error,
             "time_zone": timezone.get_current_timezone_name(),
             **history_views.review_context(request, empathy_map, summary["changes"]),
+            **drift_context(
+                user=request.user,
+                empathy_map=empathy_map,
+                notes=selectors.map_notes(empathy_map=empathy_map),
+            ),
         },
     )
 
