@@ -130,16 +130,13 @@ def group_items(vectors: np.ndarray, *, threshold: float = GROUP_COSINE) -> list
     count = len(vectors)
     if count == 0:
         return []
-    similarity = (vectors @ vectors.T).astype(np.float64)
-    sums = similarity.copy()  # sum of cosines between the members of two groups
+    sums = (vectors @ vectors.T).astype(np.float64)  # sum of cosines between two groups
     sizes = np.ones(count)
+    average = sums.copy()
+    np.fill_diagonal(average, -np.inf)
     members = {index: [index] for index in range(count)}
     active = np.ones(count, dtype=bool)
-    while active.sum() > 1:
-        average = sums / np.outer(sizes, sizes)
-        mask = np.outer(active, active)
-        np.fill_diagonal(mask, False)
-        average = np.where(mask, average, -np.inf)
+    while len(members) > 1:
         first, second = np.unravel_index(np.argmax(average), average.shape)
         if average[first, second] < threshold:
             break
@@ -149,6 +146,13 @@ def group_items(vectors: np.ndarray, *, threshold: float = GROUP_COSINE) -> list
         sizes[first] += sizes[second]
         members[first] += members.pop(second)
         active[second] = False
+        # Only the merged group's averages change; the absorbed group leaves the matrix.
+        row = np.where(active, sums[first, :] / (sizes[first] * sizes), -np.inf)
+        row[first] = -np.inf
+        average[first, :] = row
+        average[:, first] = row
+        average[second, :] = -np.inf
+        average[:, second] = -np.inf
     return [sorted(group) for _, group in sorted(members.items())]
 
 

@@ -2,9 +2,11 @@
 
 import datetime
 
+import numpy as np
 import pytest
 
 from maps.models import MapEvent, Note
+from research.drift import group_items
 from research.drift_eval import evaluate
 from research.models import Evidence
 from research.status import today
@@ -177,3 +179,31 @@ def test_a_note_from_a_theme_is_all_or_nothing(api, team, parcel_map, add_eviden
 
     assert response.status_code == 400 and "evidence" in response.data
     assert Note.objects.count() == notes_before
+
+
+def naive_average_linkage(vectors, threshold):
+    groups = [[index] for index in range(len(vectors))]
+    similarity = vectors @ vectors.T
+    while len(groups) > 1:
+        best = max(
+            (similarity[np.ix_(groups[a], groups[b])].mean(), a, b)
+            for a in range(len(groups))
+            for b in range(a + 1, len(groups))
+        )
+        if best[0] < threshold:
+            break
+        _, a, b = best
+        groups[a] = groups[a] + groups.pop(b)
+    return sorted(sorted(group) for group in groups)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("threshold", [0.2, 0.3, 0.45])
+def test_grouping_is_average_linkage(seed, threshold):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(4, 16))
+    vectors = np.stack([centres[rng.integers(0, 4)] + rng.normal(size=16) for _ in range(30)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert sorted(group_items(vectors, threshold=threshold)) == naive_average_linkage(
+        vectors, threshold
+    )
