@@ -257,6 +257,17 @@ class ChangesSerializer(serializers.Serializer):
     notes = ChangedNoteSerializer(
         many=True, help_text="Notes touched, latest first, at most 100 (see notes_touched)."
     )
+    status_changes = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text=(
+            "Status transitions over the same window until now, as in compare: "
+            '{"note", "from", "to", "cause"}, time alone included.'
+        ),
+    )
+    status_counts = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text='"FROM->TO": number.'
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -525,7 +536,7 @@ class MapReviewView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         since = request.query_params.get("since")
         since = selectors.parse_since(since) if since else None
-        return Response(selectors.map_review(empathy_map=empathy_map, since=since))
+        return Response(review_with_transitions(request.user, empathy_map, since=since))
 
     @extend_schema(
         operation_id="maps_review_mark",
@@ -542,7 +553,18 @@ class MapReviewView(APIView):
     def post(self, request, map_id):
         services.map_mark_reviewed(actor=request.user, map_id=map_id)
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-        return Response(selectors.map_review(empathy_map=empathy_map))
+        return Response(review_with_transitions(request.user, empathy_map))
+
+
+def review_with_transitions(user, empathy_map, *, since=None) -> dict:
+    """The review, its `changes` with the status transitions over the same window."""
+    review = selectors.map_review(empathy_map=empathy_map, since=since)
+    transitions = history.review_transitions(
+        user=user, empathy_map=empathy_map, changes=review["changes"]
+    )
+    review["changes"]["status_changes"] = transitions["status_changes"]
+    review["changes"]["status_counts"] = transitions["counts"]
+    return review
 
 
 # Notes ---------------------------------------------------------------------------------------

@@ -332,6 +332,11 @@ def status_cause(before: PastState, after: PastState, note_id: int) -> str:
 def map_compare(*, user, map_id: int, start, end=None) -> dict:
     """`GET /api/v1/maps/{id}/compare/?from=&to=`: what changed between two moments."""
     empathy_map = map_for_user(user=user, map_id=map_id)
+    return compare_moments(user=user, empathy_map=empathy_map, start=start, end=end)
+
+
+def compare_moments(*, user, empathy_map: EmpathyMap, start, end=None) -> dict:
+    """`map_compare` for a map already read with its access checked."""
     first = resolve_moment(empathy_map, start, name="from")
     second = (
         now_moment(empathy_map)
@@ -378,6 +383,21 @@ def compare_states(before: PastState, after: PastState) -> dict:
         "status_changes": status_changes,
         "counts": counts,
     }
+
+
+def review_transitions(*, user, empathy_map: EmpathyMap, changes: dict) -> dict:
+    """The status changes over the review's `changes` window (since its `since`, else the last
+    review, else the map's creation) until now, time alone included."""
+    if changes["basis"] == "last_review":
+        start = str(changes["last_review"]["seq"])
+    elif changes["basis"] == "since":
+        start = changes["since"]
+    else:
+        start = "0"
+    try:
+        return compare_moments(user=user, empathy_map=empathy_map, start=start)
+    except ValidationError:  # a `since` before the map existed: its whole life
+        return compare_moments(user=user, empathy_map=empathy_map, start="0")
 
 
 TRANSITION_WORDS = {

@@ -232,16 +232,9 @@ def transitions_view(data: dict, notes_by_id: dict) -> dict:
 
 def review_context(request, empathy_map, changes: dict) -> dict:
     """The status transitions since the review's basis, and the compare panel's two moments."""
-    if changes["basis"] == "last_review":
-        start = str(changes["last_review"]["seq"])
-    elif changes["basis"] == "since":
-        start = changes["since"]
-    else:
-        start = "0"
-    try:
-        since_review = history.map_compare(user=request.user, map_id=empathy_map.pk, start=start)
-    except ValidationError:  # a `since` before the map existed: its whole life
-        since_review = history.map_compare(user=request.user, map_id=empathy_map.pk, start="0")
+    since_review = history.review_transitions(
+        user=request.user, empathy_map=empathy_map, changes=changes
+    )
     notes_by_id = {note["id"]: note for note in since_review["added"]}
     live = selectors.map_notes(empathy_map=empathy_map, include_deleted=True)
     notes_by_id.update({note["id"]: note for note in live})

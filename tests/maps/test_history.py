@@ -410,3 +410,22 @@ def test_restore_from_the_bin_brings_a_note_back(api, team, empathy_map):
     assert [n["id"] for n in api(vera).get(f"/api/v1/maps/{empathy_map.pk}/").data["notes"]] == [
         gone["id"]
     ]
+
+
+def test_the_reviews_changes_include_status_transitions_by_time(
+    api, team, empathy_map, monkeypatch
+):
+    alice, bob, rita = team["alice"], team["bob"], team["rita"]
+    note = new_note(api, bob, empathy_map)
+    link(api, rita, note["id"], evidence_in(empathy_map.workspace, age=170))
+    post(api, alice, f"/api/v1/maps/{empathy_map.pk}/review/")
+    later = today() + datetime.timedelta(days=30)
+    monkeypatch.setattr("research.status.today", lambda: later)
+
+    changes = api(team["vera"]).get(f"/api/v1/maps/{empathy_map.pk}/review/").data["changes"]
+
+    assert changes["events"] == 0
+    assert changes["status_changes"] == [
+        {"note": note["id"], "from": "supported", "to": "stale", "cause": "time"}
+    ]
+    assert changes["status_counts"] == {"supported->stale": 1}
