@@ -54,14 +54,14 @@ class NoteHistoryRestoreView(APIView):
         return Response(note)
 
 
-MOMENT = inline_serializer(
-    "Moment", {"seq": serializers.IntegerField(), "at": serializers.DateTimeField()}
-)
+class MomentSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The last event at or before the moment.")
+    at = serializers.DateTimeField()
 
 
 class CompareSerializer(serializers.Serializer):
     # `from` is a keyword: declared below.
-    to = MOMENT
+    to = MomentSerializer()
     added = NoteSerializer(many=True)
     removed = NoteSerializer(many=True, help_text="The notes as they were at `from`.")
     edited = inline_serializer(
@@ -95,7 +95,7 @@ class CompareSerializer(serializers.Serializer):
     )
 
 
-CompareSerializer._declared_fields["from"] = MOMENT
+CompareSerializer._declared_fields["from"] = MomentSerializer()
 
 
 class MapCompareView(APIView):
