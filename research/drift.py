@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from maps.history import visible_note_ids
 from maps.models import SECTION_PROMPTS, Role
 from maps.selectors import map_for_user, note_data
 from maps.services import note_create
@@ -292,6 +293,11 @@ def map_drift(*, user, map_id: int, days=DEFAULT_DAYS) -> dict:
         .order_by("section", "position", "id")
         .values_list("id", "text", "section")
     )
+    # Notes the user may not see (the drafting phase) are neither offered nor used as anchors.
+    visible = visible_note_ids(
+        user=user, empathy_map=empathy_map, note_ids=[row[0] for row in live]
+    )
+    live = [row for row in live if row[0] in visible]
     notes = [
         MapNote(note_id, text, section, vector)
         for (note_id, text, section), vector in zip(
