@@ -5,7 +5,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from maps import api as maps_api
+from maps import history_api
 from research import api as research_api
+from research import drift_api, portability_api
 
 api_v1 = [
     path("auth/token/", maps_api.TokenView.as_view(), name="api-token"),
@@ -32,6 +34,13 @@ api_v1 = [
     path("notes/<int:note_id>/suggestions/", research_api.NoteSuggestionsView.as_view()),
     path("research-requests/", research_api.ResearchRequestListView.as_view()),
     path("maps/<int:map_id>/export/", research_api.MapExportView.as_view()),
+    path("notes/<int:note_id>/history/", history_api.NoteHistoryView.as_view()),
+    path("notes/<int:note_id>/history/restore/", history_api.NoteHistoryRestoreView.as_view()),
+    path("maps/<int:map_id>/compare/", history_api.MapCompareView.as_view()),
+    path("maps/import/", portability_api.MapImportView.as_view()),
+    path("maps/<int:map_id>/drift/", drift_api.MapDriftView.as_view()),
+    path("maps/<int:map_id>/drift/notes/", drift_api.MapDriftNoteView.as_view()),
+    path("maps/<int:map_id>/duplicate/", portability_api.MapDuplicateView.as_view()),
 ]
 
 urlpatterns = [

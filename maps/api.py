@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from maps import selectors, services
+from maps import history, selectors, services
 from maps.events import event_message
 from maps.models import Layout, ReviewState, Role, Team
 
@@ -257,6 +257,17 @@ class ChangesSerializer(serializers.Serializer):
     notes = ChangedNoteSerializer(
         many=True, help_text="Notes touched, latest first, at most 100 (see notes_touched)."
     )
+    status_changes = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text=(
+            "Status transitions over the same window until now, as in compare: "
+            '{"note", "from", "to", "cause"}, time alone included.'
+        ),
+    )
+    status_counts = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text='"FROM->TO": number.'
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -452,8 +463,24 @@ class MapListView(APIView):
 
 
 class MapDetailView(APIView):
-    @extend_schema(responses={200: MapDetailSerializer, **ERRORS}, tags=["maps"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                str,
+                description=(
+                    "The map as it was after this seq, or at this ISO 8601 moment: its notes "
+                    "then, with the statuses they had then (see the README, Time travel)."
+                ),
+            )
+        ],
+        responses={200: MapDetailSerializer, **ERRORS},
+        tags=["maps"],
+    )
     def get(self, request, map_id):
+        if "as_of" in request.query_params:
+            as_of = request.query_params["as_of"]
+            return Response(history.map_as_of(user=request.user, map_id=map_id, as_of=as_of))
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         payload = selectors.map_payload(empathy_map)
         payload["notes"] = selectors.map_notes(empathy_map=empathy_map)
@@ -509,7 +536,7 @@ class MapReviewView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         since = request.query_params.get("since")
         since = selectors.parse_since(since) if since else None
-        return Response(selectors.map_review(empathy_map=empathy_map, since=since))
+        return Response(review_with_transitions(request.user, empathy_map, since=since))
 
     @extend_schema(
         operation_id="maps_review_mark",
@@ -526,7 +553,18 @@ class MapReviewView(APIView):
     def post(self, request, map_id):
         services.map_mark_reviewed(actor=request.user, map_id=map_id)
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-        return Response(selectors.map_review(empathy_map=empathy_map))
+        return Response(review_with_transitions(request.user, empathy_map))
+
+
+def review_with_transitions(user, empathy_map, *, since=None) -> dict:
+    """The review, its `changes` with the status transitions over the same window."""
+    review = selectors.map_review(empathy_map=empathy_map, since=since)
+    transitions = history.review_transitions(
+        user=user, empathy_map=empathy_map, changes=review["changes"]
+    )
+    review["changes"]["status_changes"] = transitions["status_changes"]
+    review["changes"]["status_counts"] = transitions["counts"]
+    return review
 
 
 # Notes ---------------------------------------------------------------------------------------
@@ -534,12 +572,23 @@ class MapReviewView(APIView):
 
 class MapNotesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("deleted", bool, description="Include deleted notes.")],
+        parameters=[
+            OpenApiParameter(
+                "deleted",
+                str,
+                description=(
+                    "1: live and deleted notes; only: the recycle bin, deleted notes only, "
+                    "each with deleted_by and deleted_at, most recently deleted first."
+                ),
+            )
+        ],
         responses={200: NoteSerializer(many=True), **ERRORS},
         tags=["notes"],
     )
     def get(self, request, map_id):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        if request.query_params.get("deleted") == "only":
+            return Response(history.deleted_notes(user=request.user, empathy_map=empathy_map))
         include_deleted = request.query_params.get("deleted") in ("1", "true")
         notes = selectors.map_notes(empathy_map=empathy_map, include_deleted=include_deleted)
         return Response(notes)

@@ -12,9 +12,19 @@ class MapForm(forms.Form):
     title = forms.CharField(max_length=200)
     persona = forms.CharField(max_length=200, required=False, help_text="Who is this map about?")
     layout = forms.ChoiceField(choices=Layout.choices, initial=Layout.EXTENDED)
+    template = forms.TypedChoiceField(
+        label="Start from",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="An existing map's layout, description and freshness settings; no notes.",
+    )
 
-    def __init__(self, *args, workspaces=(), **kwargs):
+    def __init__(self, *args, workspaces=(), templates=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", "A blank map")] + [
+            (m.pk, f"{m.title} ({m.workspace.name})") for m in templates
+        ]
         names = [w.name for w in workspaces]
         # Two workspaces of one name are told apart by their address.
         self.fields["workspace"].choices = [

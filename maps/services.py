@@ -393,12 +393,14 @@ def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> Em
     with transaction.atomic():
         locked = lock_map(map_id)
         ensure_workspace_is_open(locked.workspace)  # again under the lock
+        # The old values too, so that the map can be replayed as of before this event.
+        before = {name: getattr(locked, name) for name in fields}
         for name, value in fields.items():
             setattr(locked, name, value)
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
             # The event carries the map as it is after the event, its seq included.
-            payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}}
+            payload = {"map": {**map_payload(locked), "seq": locked.seq + 1}, "before": before}
             record_event(
                 locked_map=locked,
                 kind=EventKind.MAP_UPDATED,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from maps import selectors, services
+from maps import history_views, selectors, services
 from maps.forms import (
     MapForm,
     MapSettingsForm,
@@ -27,7 +27,9 @@ from maps.forms import (
 )
 from maps.models import SECTION_PROMPTS, ReviewState, Role, Section, Team
 from research import selectors as research_selectors
+from research.drift_views import drift_context
 from research.models import SourceKind
+from research.portability import map_from_template
 from research.status import STATUS_LABELS, STATUSES
 
 
@@ -55,7 +57,8 @@ def home(request):
     archived_workspaces = [w for w in every_workspace if w.archived]
     editable = [w for w in workspaces if Role(w.role).includes(Role.EDITOR)]
     workspace_form = WorkspaceForm(prefix="ws")
-    map_form = MapForm(prefix="map", workspaces=editable)
+    templates = list(selectors.maps_for_user(user=request.user))
+    map_form = MapForm(prefix="map", workspaces=editable, templates=templates)
     if request.method == "POST" and "ws-name" in request.POST:
         workspace_form = WorkspaceForm(request.POST, prefix="ws")
         if workspace_form.is_valid():
@@ -69,17 +72,26 @@ def home(request):
                 messages.success(request, f"Workspace “{workspace.name}” created.")
                 return redirect("home")
     elif request.method == "POST":
-        map_form = MapForm(request.POST, prefix="map", workspaces=editable)
+        map_form = MapForm(request.POST, prefix="map", workspaces=editable, templates=templates)
         if map_form.is_valid():
             data = map_form.cleaned_data
             try:
-                empathy_map = services.map_create(
-                    actor=request.user,
-                    workspace_slug=data["workspace"],
-                    title=data["title"],
-                    persona=data["persona"],
-                    layout=data["layout"],
-                )
+                if data.get("template"):
+                    empathy_map = map_from_template(
+                        actor=request.user,
+                        template_id=data["template"],
+                        workspace_slug=data["workspace"],
+                        title=data["title"],
+                        persona=data["persona"],
+                    )
+                else:
+                    empathy_map = services.map_create(
+                        actor=request.user,
+                        workspace_slug=data["workspace"],
+                        title=data["title"],
+                        persona=data["persona"],
+                        layout=data["layout"],
+                    )
             except ValidationError as error:
                 add_service_errors(map_form, error)
             else:
@@ -95,6 +107,7 @@ def home(request):
             "archived_workspaces": archived_workspaces,
             "workspace_form": workspace_form,
             "map_form": map_form,
+            "import_workspaces": [w for w in workspaces if Role(w.role).includes(Role.RESEARCHER)],
         },
     )
 
@@ -242,6 +255,8 @@ def board(request, map_id):
             "sections": section_info(empathy_map),
             "board": board_state(user=request.user, empathy_map=empathy_map),
             "is_lead": Role(empathy_map.role).includes(Role.LEAD),
+            "can_duplicate": Role(empathy_map.role).includes(Role.RESEARCHER)
+            and not empathy_map.workspace.archived,
         },
     )
 
@@ -423,6 +438,12 @@ def review(request, map_id):
             "since_text": since_text,
             "since_error": since_error,
             "time_zone": timezone.get_current_timezone_name(),
+            **history_views.review_context(request, empathy_map, summary["changes"]),
+            **drift_context(
+                user=request.user,
+                empathy_map=empathy_map,
+                notes=selectors.map_notes(empathy_map=empathy_map),
+            ),
         },
     )
 

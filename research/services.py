@@ -329,7 +329,11 @@ def evidence_update(*, actor, evidence_id: int, **changes) -> Evidence:
                     payload={
                         "note": note_data(note_id),
                         "cause": "evidence",
-                        "evidence": {"id": evidence.pk, "segment": segment_id},
+                        "evidence": {
+                            "id": evidence.pk,
+                            "segment": segment_id,
+                            "collected_on": evidence.collected_on,
+                        },
                     },
                 )
     return evidence

@@ -177,7 +177,11 @@ def test_correcting_the_segment_changes_narrowness(api, rita, vera, item, empath
     assert response.data["segment"] == second.pk
     assert api(vera).get(f"/api/v1/notes/{note.pk}/").data["narrow"] is False
     [event] = MapEvent.objects.filter(map=empathy_map, kind="note.updated")
-    assert event.payload["evidence"] == {"id": item.pk, "segment": second.pk}
+    assert event.payload["evidence"] == {
+        "id": item.pk,
+        "segment": second.pk,
+        "collected_on": item.collected_on.isoformat(),
+    }
 
 
 @pytest.mark.parametrize("body", [[{"text": "x"}], ["text"], "text"])

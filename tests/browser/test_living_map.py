@@ -1,0 +1,111 @@
+"""The map's past and its drift, in a browser: the time slider and day picker, the recycle
+bin, and the drift panel's two actions."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import run_axe
+
+pytestmark = pytest.mark.browser
+
+CUSTOMS = [
+    "Sending to the US now needs a CN22 customs form and I have no idea what tariff code to use.",
+    "My buyer in Norway was charged import duty and VAT on delivery and left a one-star review.",
+    "Filling in the customs commodity code and item value for every overseas order takes ages.",
+]
+
+
+def test_the_slider_shows_the_map_as_it_was_read_only(board_server, open_as):
+    board = board_server.new_map(title="Time travel")
+    note = board_server.add_note(board["id"], "Pays by invoice")
+    board_server.add_note(board["id"], "Hates month end", section="feels")
+    status, _ = board_server.request(
+        "PATCH", f"/api/v1/notes/{note['id']}/", {"text": "Pays by card", "version": 1}, user="bob"
+    )
+    assert status == 200
+    page = open_as("vera", f"/maps/{board['id']}/")
+
+    page.get_by_text("More", exact=True).click()
+    page.get_by_role("link", name="Travel in time").click()
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 3) — read-only")
+    expect(page.get_by_text("Pays by card", exact=True)).to_be_visible()
+
+    page.get_by_label(re.compile("^Event")).fill("1")
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 1) — read-only")
+    expect(page.get_by_text("Pays by invoice", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pays by card", exact=True)).to_be_hidden()
+    expect(page.get_by_text("Hates month end", exact=True)).to_be_hidden()
+    assert page.get_by_role("button", name=re.compile("Add|Delete|Edit")).count() == 0
+    assert run_axe(page) == []
+
+    page.get_by_label(re.compile("Or pick a day")).fill(board["created_at"][:10])
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 3) — read-only")
+    page.get_by_role("link", name="Back to the live board").click()
+    expect(page).to_have_url(re.compile(f"/maps/{board['id']}/$"))
+    assert page.errors == []
+
+
+def test_an_editor_restores_a_note_from_the_bin(board_server, open_as):
+    board = board_server.new_map(title="Bin")
+    note = board_server.add_note(board["id"], "Deleted by mistake")
+    status, _ = board_server.request("DELETE", f"/api/v1/notes/{note['id']}/", user="bob")
+    assert status == 204
+    viewer = open_as("vera", f"/maps/{board['id']}/bin/")
+    expect(viewer.get_by_text("Deleted by mistake", exact=True)).to_be_visible()
+    expect(viewer.get_by_text(re.compile("Deleted by bob"))).to_be_visible()
+    expect(viewer.get_by_role("button", name=re.compile("^Restore"))).to_have_count(0)
+
+    page = open_as("bob", f"/maps/{board['id']}/")
+    page.get_by_text("More", exact=True).click()
+    page.get_by_role("link", name="Recycle bin").click()
+    page.get_by_role("button", name=re.compile("^Restore")).click()
+
+    expect(page.get_by_text("Restored “Deleted by mistake”")).to_be_visible()
+    expect(page.get_by_text("The bin is empty.")).to_be_visible()
+    assert board_server.note(note["id"])["deleted"] is False
+    assert run_axe(page) == []
+
+
+def test_the_drift_panel_turns_a_theme_into_a_linked_note_and_links_an_item(board_server, open_as):
+    board = board_server.new_map(title="Drift")
+    board_server.add_note(board["id"], "Comparing carrier rates takes too long", section="pains")
+    board_server.add_note(board["id"], "Anxious when tracking shows no update", section="feels")
+    status, source = board_server.request(
+        "POST",
+        "/api/v1/sources/",
+        {"workspace": "acme", "kind": "interview", "title": "Shop owners"},
+        user="rita",
+    )
+    assert status == 201
+    for text in [*CUSTOMS, "The tracking page said in transit for a week and I panicked."]:
+        status, _ = board_server.request(
+            "POST", "/api/v1/evidence/", {"source": source["id"], "text": text}, user="rita"
+        )
+        assert status == 201
+    page = open_as("rita", f"/maps/{board['id']}/review/#drift")
+    panel = page.locator("#drift")
+    theme = panel.locator("article.drift-theme").filter(has_text="customs")
+    expect(theme).to_have_count(1)
+
+    theme.get_by_text("Create a note from this theme").click()
+    theme.get_by_label("Note").fill("Customs paperwork slows every overseas order")
+    theme.get_by_role("button", name=re.compile("^Create note linked to")).click()
+
+    expect(
+        page.get_by_text(re.compile(r"Note created with \d supporting excerpts"))
+    ).to_be_visible()
+    item = page.locator("li.drift-item").filter(has_text="in transit for a week")
+    expect(item.get_by_label("Note")).to_have_value(re.compile(r"\d+"))
+    expect(item.get_by_label("Note").locator("option").first).to_contain_text("Anxious")
+    item.get_by_label("Reason").fill("Same worry, in her words")
+    item.get_by_role("button", name=re.compile("^Link")).click()
+    expect(page.get_by_text("Linked. The note's status now counts this evidence.")).to_be_visible()
+    assert run_axe(page) == []
+
+    status, current = board_server.request("GET", f"/api/v1/maps/{board['id']}/")
+    statuses = {note["text"]: note["status"] for note in current["notes"]}
+    assert statuses["Customs paperwork slows every overseas order"] == "supported"
+    assert statuses["Anxious when tracking shows no update"] == "supported"
+    assert page.errors == []
