@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from maps import selectors, services
+from maps import selectors, services, visibility
 from maps.events import event_message
-from maps.models import Layout, ReviewState, Role, Team
+from maps.models import Layout, Phase, ReviewState, Role, Team
 
 # Shapes, for validation of input and for the OpenAPI schema ----------------------------------
 
@@ -37,10 +37,21 @@ class WorkspaceUpdateSerializer(serializers.Serializer):
 class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
+    team = serializers.ChoiceField(
+        choices=Team.choices,
+        required=False,
+        help_text="The member's team here: their new notes' team, and what they see while "
+        "a map is drafting. Default other.",
+    )
 
 
 class MemberUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Lead only.")
+    team = serializers.ChoiceField(
+        choices=Team.choices,
+        required=False,
+        help_text="A lead sets anyone's team; a member may set their own.",
+    )
 
 
 class LastReviewSerializer(serializers.Serializer):
@@ -60,6 +71,11 @@ class MapSerializer(serializers.Serializer):
     freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
     shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
     seq = serializers.IntegerField(read_only=True)
+    phase = serializers.ChoiceField(
+        choices=Phase.choices,
+        read_only=True,
+        help_text="drafting: members who are not leads see only their own team's notes.",
+    )
     archived = serializers.BooleanField(read_only=True)
     workspace_archived = serializers.BooleanField(
         read_only=True, help_text="The map's workspace is archived: the map is read-only too."
@@ -78,6 +94,12 @@ class MapUpdateSerializer(serializers.Serializer):
     freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
     shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
     archived = serializers.BooleanField(required=False)
+    phase = serializers.ChoiceField(
+        choices=Phase.choices,
+        required=False,
+        help_text="Lead: drafting hides each team's notes from the other teams; open reveals "
+        "them all. Announced with a map.updated event.",
+    )
 
 
 class NoteReviewSerializer(serializers.Serializer):
@@ -121,6 +143,12 @@ class NoteSerializer(serializers.Serializer):
 
 class MapDetailSerializer(MapSerializer):
     notes = NoteSerializer(many=True, read_only=True)
+    hidden = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="While drafting, team -> live notes hidden from the caller (how many each "
+        "other team has drafted); empty otherwise.",
+    )
 
 
 class NoteCreateSerializer(serializers.Serializer):
@@ -315,7 +343,11 @@ def workspace_payload(workspace) -> dict:
 
 
 def member_payload(membership) -> dict:
-    return {"username": membership.user.username, "role": membership.role}
+    return {
+        "username": membership.user.username,
+        "role": membership.role,
+        "team": membership.team,
+    }
 
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -391,7 +423,11 @@ class MemberListView(APIView):
     def post(self, request, slug):
         data = valid(MemberSerializer, request)
         membership = services.member_add(
-            actor=request.user, workspace_slug=slug, username=data["username"], role=data["role"]
+            actor=request.user,
+            workspace_slug=slug,
+            username=data["username"],
+            role=data["role"],
+            team=data.get("team", Team.OTHER),
         )
         return Response(member_payload(membership), status=status.HTTP_201_CREATED)
 
@@ -405,7 +441,7 @@ class MemberDetailView(APIView):
     def patch(self, request, slug, username):
         data = valid(MemberUpdateSerializer, request)
         membership = services.member_update(
-            actor=request.user, workspace_slug=slug, username=username, role=data["role"]
+            actor=request.user, workspace_slug=slug, username=username, **data
         )
         return Response(member_payload(membership))
 
@@ -455,8 +491,11 @@ class MapDetailView(APIView):
     @extend_schema(responses={200: MapDetailSerializer, **ERRORS}, tags=["maps"])
     def get(self, request, map_id):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        viewer = visibility.viewer_of_map(empathy_map)
+        notes = selectors.map_notes(empathy_map=empathy_map)
         payload = selectors.map_payload(empathy_map)
-        payload["notes"] = selectors.map_notes(empathy_map=empathy_map)
+        payload["notes"] = visibility.visible_notes(viewer, notes)
+        payload["hidden"] = visibility.hidden_counts(viewer, notes)
         return Response(payload)
 
     @extend_schema(
@@ -485,9 +524,13 @@ class MapEventsView(APIView):
         if since is None:
             raise serializers.ValidationError({"since": ["Give a whole number (a seq)."]})
         events = selectors.events_since(empathy_map=empathy_map, since=since)
-        return Response(
-            {"seq": empathy_map.seq, "events": [event_message(event) for event in events]}
+        viewer = visibility.viewer_at_seq(
+            visibility.viewer_of_map(empathy_map),
+            map_id=empathy_map.pk,
+            seq=min(since, empathy_map.seq),
         )
+        messages, _ = visibility.events_for_viewer([event_message(e) for e in events], viewer)
+        return Response({"seq": empathy_map.seq, "events": messages})
 
 
 class MapReviewView(APIView):
@@ -509,7 +552,11 @@ class MapReviewView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         since = request.query_params.get("since")
         since = selectors.parse_since(since) if since else None
-        return Response(selectors.map_review(empathy_map=empathy_map, since=since))
+        return Response(
+            selectors.map_review(
+                empathy_map=empathy_map, since=since, viewer=visibility.viewer_of_map(empathy_map)
+            )
+        )
 
     @extend_schema(
         operation_id="maps_review_mark",
@@ -526,7 +573,11 @@ class MapReviewView(APIView):
     def post(self, request, map_id):
         services.map_mark_reviewed(actor=request.user, map_id=map_id)
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
-        return Response(selectors.map_review(empathy_map=empathy_map))
+        return Response(
+            selectors.map_review(
+                empathy_map=empathy_map, viewer=visibility.viewer_of_map(empathy_map)
+            )
+        )
 
 
 # Notes ---------------------------------------------------------------------------------------
@@ -542,7 +593,7 @@ class MapNotesView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         include_deleted = request.query_params.get("deleted") in ("1", "true")
         notes = selectors.map_notes(empathy_map=empathy_map, include_deleted=include_deleted)
-        return Response(notes)
+        return Response(visibility.visible_notes(visibility.viewer_of_map(empathy_map), notes))
 
     @extend_schema(
         request=NoteCreateSerializer, responses={201: NoteSerializer, **ERRORS}, tags=["notes"]
