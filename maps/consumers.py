@@ -33,7 +33,7 @@ from django.http import Http404
 
 from maps import selectors, services, visibility
 from maps.events import event_message, map_group, user_group
-from maps.models import Role
+from maps.models import Phase, Role
 from maps.presence import get_presence, heartbeat_seconds
 
 logger = logging.getLogger(__name__)
@@ -623,8 +623,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if changed_sight:
             # Keep the phase as of last_sent_seq: events still to send are judged under it.
             self.viewer = visibility.same_phase(fresh, as_viewer=self.viewer)
-            # The client's notes were chosen for the old role or team: it fetches the map again.
-            await self.enqueue("message", {"type": "visibility", "team": fresh.team, "role": role})
+            if self.viewer.phase == Phase.DRAFTING:
+                # The client's notes were chosen for the old role or team: it fetches the map.
+                message = {"type": "visibility", "team": fresh.team, "role": role}
+                await self.enqueue("message", message)
         if role != self.role or changed_sight:
             self.role = role
             await self.touch_presence()

@@ -183,3 +183,16 @@ async def test_a_lead_moving_a_note_out_of_a_team_withdraws_it(
         "at": event["at"],
         "note": {"id": note["id"]},
     }
+
+
+async def test_a_team_change_on_an_open_map_needs_no_second_look(
+    open_socket, tokens, api, team, empathy_map
+):
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"])
+    response = await db(api(team["alice"]).patch)(
+        "/api/v1/workspaces/acme/members/bob/", {"team": "design"}, format="json"
+    )
+    assert response.status_code == 200
+    presence = await bob.next("presence", "visibility")
+    assert presence["type"] == "presence"
+    assert presence["users"][0]["team"] == "design"
