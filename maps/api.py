@@ -182,9 +182,13 @@ class ConflictSerializer(ErrorSerializer):
 class EventSerializer(serializers.Serializer):
     type = serializers.CharField()
     seq = serializers.IntegerField()
-    kind = serializers.CharField()
-    actor = serializers.CharField(allow_null=True)
-    op_id = serializers.CharField(allow_null=True)
+    kind = serializers.CharField(
+        help_text="`hidden`: an event about a note hidden from the caller while the map drafts; "
+        "it carries type, seq, kind and at only. `note.hidden`: a lead moved a note the caller "
+        "held out of their team while drafting; it carries `note: {id}` only."
+    )
+    actor = serializers.CharField(allow_null=True, required=False)
+    op_id = serializers.CharField(allow_null=True, required=False)
     at = serializers.DateTimeField()
     note = NoteSerializer(required=False)
     link = serializers.DictField(required=False)
