@@ -8,9 +8,11 @@ research requests, and every request or op on one note (`maps.selectors.note_for
 
 An event about a note the viewer may not see reaches them as a placeholder that keeps `seq`
 gap-free and carries nothing else: `{"type": "event", "seq", "kind": "hidden", "at"}`. An event
-is about a note when its payload carries `note` (note and link events); the note's team in that
-payload decides. Events are judged under the phase in effect at that point of the log, which a
-`map.updated` event carrying `map.phase` changes for the events after it.
+is about a note when its payload carries `note` (note and link events; new kinds of event about
+a note must carry it too, whole, with its `team`); the note's team in that payload decides, and
+a `note` without a team counts as hidden. Events are judged under the phase in effect at that
+point of the log, which a `map.updated` event carrying `map.phase` changes for the events after
+it.
 
 One exception: a lead moving a note out of the viewer's team while drafting. The viewer had the
 note and must lose it, so they get `{"type", "seq", "kind": "note.hidden", "at", "note": {"id"}}`:
@@ -102,10 +104,11 @@ def placeholder(message: dict) -> dict:
 def event_for_viewer(message: dict, viewer: Viewer) -> dict:
     """The event message as this viewer may receive it: the message itself (not a copy), a
     `hidden` placeholder, or, for a note moved out of their team, its withdrawal."""
-    if not viewer.drafting:
+    if not viewer.drafting or "note" not in message:
         return message
-    note = message.get("note")
-    if not isinstance(note, dict) or note.get("team") == viewer.team:
+    note = message["note"]
+    # Fail closed: an event naming a note without its team (say, only its id) is hidden.
+    if isinstance(note, dict) and note.get("team") == viewer.team:
         return message
     if message.get(TEAM_BEFORE) == viewer.team:
         return {

@@ -95,3 +95,9 @@ def test_a_run_of_events_is_judged_under_the_phase_at_each_point():
     ]
     assert "during" not in repr(shown)
     assert viewer.phase == "open"
+
+
+def test_an_event_naming_a_note_without_its_team_is_hidden_while_drafting():
+    viewer = Viewer(sees_all=False, team="product", phase="drafting")
+    message = {**note_event(4, "product", "x"), "note": 7, "comment": {"text": "secret"}}
+    assert event_for_viewer(message, viewer)["kind"] == "hidden"
