@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from maps import history, selectors, services
+from maps import history, selectors, services, visibility
 from maps.events import event_message
-from maps.models import Layout, ReviewState, Role, Team
+from maps.models import Layout, Phase, ReviewState, Role, Team
 
 # Shapes, for validation of input and for the OpenAPI schema ----------------------------------
 
@@ -37,10 +37,21 @@ class WorkspaceUpdateSerializer(serializers.Serializer):
 class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
+    team = serializers.ChoiceField(
+        choices=Team.choices,
+        required=False,
+        help_text="The member's team here: their new notes' team, and what they see while "
+        "a map is drafting. Default other.",
+    )
 
 
 class MemberUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Lead only.")
+    team = serializers.ChoiceField(
+        choices=Team.choices,
+        required=False,
+        help_text="A lead sets anyone's team; a member may set their own.",
+    )
 
 
 class LastReviewSerializer(serializers.Serializer):
@@ -60,6 +71,11 @@ class MapSerializer(serializers.Serializer):
     freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
     shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
     seq = serializers.IntegerField(read_only=True)
+    phase = serializers.ChoiceField(
+        choices=Phase.choices,
+        read_only=True,
+        help_text="drafting: members who are not leads see only their own team's notes.",
+    )
     archived = serializers.BooleanField(read_only=True)
     workspace_archived = serializers.BooleanField(
         read_only=True, help_text="The map's workspace is archived: the map is read-only too."
@@ -78,6 +94,12 @@ class MapUpdateSerializer(serializers.Serializer):
     freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
     shelf_life = serializers.DictField(child=serializers.IntegerField(), required=False)
     archived = serializers.BooleanField(required=False)
+    phase = serializers.ChoiceField(
+        choices=Phase.choices,
+        required=False,
+        help_text="Lead: drafting hides each team's notes from the other teams; open reveals "
+        "them all. Announced with a map.updated event.",
+    )
 
 
 class NoteReviewSerializer(serializers.Serializer):
@@ -121,6 +143,12 @@ class NoteSerializer(serializers.Serializer):
 
 class MapDetailSerializer(MapSerializer):
     notes = NoteSerializer(many=True, read_only=True)
+    hidden = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="While drafting, team -> live notes hidden from the caller (how many each "
+        "other team has drafted); empty otherwise.",
+    )
 
 
 class NoteCreateSerializer(serializers.Serializer):
@@ -154,9 +182,13 @@ class ConflictSerializer(ErrorSerializer):
 class EventSerializer(serializers.Serializer):
     type = serializers.CharField()
     seq = serializers.IntegerField()
-    kind = serializers.CharField()
-    actor = serializers.CharField(allow_null=True)
-    op_id = serializers.CharField(allow_null=True)
+    kind = serializers.CharField(
+        help_text="`hidden`: an event about a note hidden from the caller while the map drafts; "
+        "it carries type, seq, kind and at only. `note.hidden`: a lead moved a note the caller "
+        "held out of their team while drafting; it carries `note: {id}` only."
+    )
+    actor = serializers.CharField(allow_null=True, required=False)
+    op_id = serializers.CharField(allow_null=True, required=False)
     at = serializers.DateTimeField()
     note = NoteSerializer(required=False)
     link = serializers.DictField(required=False)
@@ -326,7 +358,11 @@ def workspace_payload(workspace) -> dict:
 
 
 def member_payload(membership) -> dict:
-    return {"username": membership.user.username, "role": membership.role}
+    return {
+        "username": membership.user.username,
+        "role": membership.role,
+        "team": membership.team,
+    }
 
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -402,7 +438,11 @@ class MemberListView(APIView):
     def post(self, request, slug):
         data = valid(MemberSerializer, request)
         membership = services.member_add(
-            actor=request.user, workspace_slug=slug, username=data["username"], role=data["role"]
+            actor=request.user,
+            workspace_slug=slug,
+            username=data["username"],
+            role=data["role"],
+            team=data.get("team", Team.OTHER),
         )
         return Response(member_payload(membership), status=status.HTTP_201_CREATED)
 
@@ -416,7 +456,7 @@ class MemberDetailView(APIView):
     def patch(self, request, slug, username):
         data = valid(MemberUpdateSerializer, request)
         membership = services.member_update(
-            actor=request.user, workspace_slug=slug, username=username, role=data["role"]
+            actor=request.user, workspace_slug=slug, username=username, **data
         )
         return Response(member_payload(membership))
 
@@ -482,8 +522,11 @@ class MapDetailView(APIView):
             as_of = request.query_params["as_of"]
             return Response(history.map_as_of(user=request.user, map_id=map_id, as_of=as_of))
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
+        viewer = visibility.viewer_of_map(empathy_map)
+        notes = selectors.map_notes(empathy_map=empathy_map)
         payload = selectors.map_payload(empathy_map)
-        payload["notes"] = selectors.map_notes(empathy_map=empathy_map)
+        payload["notes"] = visibility.visible_notes(viewer, notes)
+        payload["hidden"] = visibility.hidden_counts(viewer, notes)
         return Response(payload)
 
     @extend_schema(
@@ -512,9 +555,13 @@ class MapEventsView(APIView):
         if since is None:
             raise serializers.ValidationError({"since": ["Give a whole number (a seq)."]})
         events = selectors.events_since(empathy_map=empathy_map, since=since)
-        return Response(
-            {"seq": empathy_map.seq, "events": [event_message(event) for event in events]}
+        viewer = visibility.viewer_at_seq(
+            visibility.viewer_of_map(empathy_map),
+            map_id=empathy_map.pk,
+            seq=min(since, empathy_map.seq),
         )
+        messages, _ = visibility.events_for_viewer([event_message(e) for e in events], viewer)
+        return Response({"seq": empathy_map.seq, "events": messages})
 
 
 class MapReviewView(APIView):
@@ -558,7 +605,9 @@ class MapReviewView(APIView):
 
 def review_with_transitions(user, empathy_map, *, since=None) -> dict:
     """The review, its `changes` with the status transitions over the same window."""
-    review = selectors.map_review(empathy_map=empathy_map, since=since)
+    review = selectors.map_review(
+        empathy_map=empathy_map, since=since, viewer=visibility.viewer_of_map(empathy_map)
+    )
     transitions = history.review_transitions(
         user=user, empathy_map=empathy_map, changes=review["changes"]
     )
@@ -591,7 +640,7 @@ class MapNotesView(APIView):
             return Response(history.deleted_notes(user=request.user, empathy_map=empathy_map))
         include_deleted = request.query_params.get("deleted") in ("1", "true")
         notes = selectors.map_notes(empathy_map=empathy_map, include_deleted=include_deleted)
-        return Response(notes)
+        return Response(visibility.visible_notes(visibility.viewer_of_map(empathy_map), notes))
 
     @extend_schema(
         request=NoteCreateSerializer, responses={201: NoteSerializer, **ERRORS}, tags=["notes"]

@@ -31,9 +31,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
 
-from maps import selectors, services
+from maps import selectors, services, visibility
 from maps.events import event_message, map_group, user_group
-from maps.models import Role
+from maps.models import Phase, Role
 from maps.presence import get_presence, heartbeat_seconds
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,10 @@ def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict
         raise OpRefused("not_found", str(error) or "Not found.") from None
 
 
+def viewer_at_seq(viewer: visibility.Viewer, map_id: int, seq: int) -> visibility.Viewer:
+    return visibility.viewer_at_seq(viewer, map_id=map_id, seq=seq)
+
+
 def stored_events(empathy_map, since: int) -> list[dict]:
     """One page of the map's event log after `since`, as websocket messages."""
     return [
@@ -158,6 +162,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.empathy_map = None
         self.workspace_id: int | None = None
         self.role: str | None = None
+        # What this connection may see of the map's notes, as of last_sent_seq (visibility.py).
+        self.viewer: visibility.Viewer | None = None
         self.open = False  # welcomed, with its tasks running
         self.closing = False
         self.last_sent_seq = 0
@@ -231,6 +237,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.empathy_map = empathy_map
         self.workspace_id = empathy_map.workspace_id
         self.role = Role(empathy_map.role).value
+        # The phase and the seq come from one row: the phase is the one after that seq.
+        self.viewer = visibility.viewer_of_map(empathy_map)
         self.last_sent_seq = empathy_map.seq
         self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
         self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
@@ -500,19 +508,24 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if seq <= self.last_sent_seq:
             return  # sent already, by a catch-up or a resume
         if seq == self.last_sent_seq + 1:
-            await self.transmit(message)
-            self.last_sent_seq = seq
+            await self.transmit_event(message)
             return
         # The layer lost or reordered something; the log has everything up to this seq.
         await self.catch_up(until=seq)
+
+    async def transmit_event(self, message: dict) -> None:
+        """Send the next event as this connection may see it (a note hidden by drafting goes
+        as a placeholder, so seq stays gap-free), then move on past it."""
+        await self.transmit(visibility.event_for_viewer(message, self.viewer))
+        self.viewer = visibility.viewer_after(message, self.viewer)
+        self.last_sent_seq = message["seq"]
 
     async def catch_up(self, *, until: int | None = None) -> None:
         """Send the stored events after last_sent_seq: up to `until`, or all of them."""
         while until is None or self.last_sent_seq < until:
             page = await database_sync_to_async(stored_events)(self.empathy_map, self.last_sent_seq)
             for message in page:
-                await self.transmit(message)
-                self.last_sent_seq = message["seq"]
+                await self.transmit_event(message)
             if len(page) < selectors.EVENTS_PAGE_SIZE:
                 return
 
@@ -522,6 +535,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         )
         # A client claiming more than the log holds (say, a restored database) gets the truth.
         self.last_sent_seq = min(since, empathy_map.seq)
+        # Events after `since` are judged under the phase in effect then.
+        self.viewer = await database_sync_to_async(viewer_at_seq)(
+            visibility.viewer_of_map(empathy_map), self.map_id, self.last_sent_seq
+        )
         await self.catch_up()
         await self.transmit({"type": "resumed", "seq": self.last_sent_seq})
 
@@ -529,7 +546,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     def user_info(self) -> dict:
         name = self.user.get_full_name() or self.user.username
-        return {"username": self.user.username, "name": name, "role": self.role}
+        team = self.viewer.team if self.viewer is not None else None
+        return {"username": self.user.username, "name": name, "role": self.role, "team": team}
 
     async def touch_presence(self) -> bool:
         try:
@@ -600,7 +618,16 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
             return
         role = Role(empathy_map.role).value
-        if role != self.role:
+        fresh = visibility.viewer_of_map(empathy_map)
+        changed_sight = (fresh.sees_all, fresh.team) != (self.viewer.sees_all, self.viewer.team)
+        if changed_sight:
+            # Keep the phase as of last_sent_seq: events still to send are judged under it.
+            self.viewer = visibility.same_phase(fresh, as_viewer=self.viewer)
+            if self.viewer.phase == Phase.DRAFTING:
+                # The client's notes were chosen for the old role or team: it fetches the map.
+                message = {"type": "visibility", "team": fresh.team, "role": role}
+                await self.enqueue("message", message)
+        if role != self.role or changed_sight:
             self.role = role
             await self.touch_presence()
             await self.announce_presence()

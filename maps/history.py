@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
+from maps import visibility
 from maps.events import event_message
 from maps.models import EmpathyMap, EventKind, MapEvent, Note, Role
 from maps.selectors import (
@@ -30,6 +31,7 @@ from maps.selectors import (
     note_for_user,
     parse_id,
     parse_since,
+    require_membership,
 )
 from research import status as evidence_status
 from research.status import LinkFact, compute_status
@@ -40,9 +42,22 @@ REVIEW_FIELDS = ("state", "comment")
 
 
 def visible_note_ids(*, user, empathy_map: EmpathyMap, note_ids):
-    """The notes of `note_ids` the user may see. Every note, today; the drafting phase's filter
-    (hidden notes of other teams) plugs in here and covers history, as_of, compare and the bin."""
-    return set(note_ids)
+    """The notes of `note_ids` the user may see now: while the map drafts, a member who is not a
+    lead sees only their own team's notes (maps/visibility.py), in history, as_of, compare and
+    the bin alike. A note is judged by its team today, so one that left the member's team is
+    hidden from its past too."""
+    note_ids = set(note_ids)
+    role, team = getattr(empathy_map, "role", None), getattr(empathy_map, "team", None)
+    if role is None:
+        role, team = require_membership(user=user, workspace_id=empathy_map.workspace_id)
+    viewer = visibility.viewer_for(role=role, team=team, phase=empathy_map.phase)
+    if not viewer.drafting or not note_ids:
+        return note_ids
+    return set(
+        Note.objects.filter(map_id=empathy_map.pk, pk__in=note_ids, team=viewer.team).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 # A note's history -----------------------------------------------------------------------------

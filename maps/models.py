@@ -78,6 +78,12 @@ class Team(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Phase(models.TextChoices):
+    # Drafting: members who are not leads see only their own team's notes (maps/visibility.py).
+    OPEN = "open", "Open: everyone sees every note"
+    DRAFTING = "drafting", "Drafting: each team sees only its own notes"
+
+
 class ReviewState(models.TextChoices):
     UNREVIEWED = "unreviewed", "Unreviewed"
     VALIDATED = "validated", "Validated"
@@ -120,6 +126,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # The member's team in this workspace: their new notes' team, and what they see while drafting.
+    team = models.CharField(max_length=16, choices=Team.choices, default=Team.OTHER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,6 +135,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(condition=Q(team__in=Team.values), name="membership_team_valid"),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +152,7 @@ class EmpathyMap(models.Model):
     # Shelf life per source kind, e.g. {"usage_data": 90}; kinds not named use freshness_days.
     shelf_life = models.JSONField(default=dict, blank=True)
     seq = models.BigIntegerField(default=0)
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.OPEN)
     archived = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -165,6 +175,7 @@ class EmpathyMap(models.Model):
                 condition=Q(freshness_days__gte=1), name="map_freshness_positive"
             ),
             models.CheckConstraint(condition=Q(seq__gte=0), name="map_seq_not_negative"),
+            models.CheckConstraint(condition=Q(phase__in=Phase.values), name="map_phase_valid"),
             models.CheckConstraint(
                 condition=Q(reviewed_seq__isnull=True) | Q(reviewed_seq__lte=F("seq")),
                 name="map_reviewed_seq_not_ahead",

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from maps import visibility
 from maps.models import (
     EmpathyMap,
     EventKind,
@@ -54,25 +55,38 @@ def parse_id(text: str | None) -> int | None:
 # Access ---------------------------------------------------------------------------------------
 
 
-def membership_role(*, user, workspace_id: int) -> Role | None:
+def membership_row(*, user, workspace_id: int) -> tuple[str, str] | None:
+    """The caller's (role, team) in the workspace, in one query, or None for a non-member."""
     if not user.is_authenticated:
         return None
-    role = (
+    return (
         Membership.objects.filter(workspace_id=workspace_id, user_id=user.pk)
-        .values_list("role", flat=True)
+        .values_list("role", "team")
         .first()
     )
-    return Role(role) if role else None
+
+
+def membership_role(*, user, workspace_id: int) -> Role | None:
+    row = membership_row(user=user, workspace_id=workspace_id)
+    return Role(row[0]) if row else None
+
+
+def require_membership(
+    *, user, workspace_id: int, role: Role | str = Role.VIEWER
+) -> tuple[Role, str]:
+    """The caller's role and team: 404 for a non-member, 403 for too low a role."""
+    row = membership_row(user=user, workspace_id=workspace_id)
+    if row is None:
+        raise Http404("Not found.")
+    actual = Role(row[0])
+    if not actual.includes(role):
+        raise PermissionDenied(f"This needs the {Role(role).value} role in this workspace.")
+    return actual, row[1]
 
 
 def require_role(*, user, workspace_id: int, role: Role | str = Role.VIEWER) -> Role:
     """The caller's role in the workspace: 404 for a non-member, 403 for too low a role."""
-    actual = membership_role(user=user, workspace_id=workspace_id)
-    if actual is None:
-        raise Http404("Not found.")
-    if not actual.includes(role):
-        raise PermissionDenied(f"This needs the {Role(role).value} role in this workspace.")
-    return actual
+    return require_membership(user=user, workspace_id=workspace_id, role=role)[0]
 
 
 def workspaces_for_user(*, user) -> list[Workspace]:
@@ -88,7 +102,9 @@ def workspace_for_user(*, user, slug: str, role: Role | str = Role.VIEWER) -> Wo
     workspace = Workspace.objects.filter(slug=slug).first()
     if workspace is None:
         raise Http404("Not found.")
-    workspace.role = require_role(user=user, workspace_id=workspace.pk, role=role)
+    workspace.role, workspace.team = require_membership(
+        user=user, workspace_id=workspace.pk, role=role
+    )
     return workspace
 
 
@@ -98,7 +114,9 @@ def map_for_user(*, user, map_id: int, role: Role | str = Role.VIEWER) -> Empath
     )
     if empathy_map is None:
         raise Http404("Not found.")
-    empathy_map.role = require_role(user=user, workspace_id=empathy_map.workspace_id, role=role)
+    empathy_map.role, empathy_map.team = require_membership(
+        user=user, workspace_id=empathy_map.workspace_id, role=role
+    )
     return empathy_map
 
 
@@ -116,10 +134,15 @@ def maps_for_user(
 
 
 def note_for_user(*, user, note_id: int, role: Role | str = Role.VIEWER) -> Note:
+    """The note, if the caller may see it now: a note hidden by drafting is a 404, as for a
+    non-member (maps/visibility.py). `note.map` carries the caller's `role` and `team`."""
     note = Note.objects.select_related("map", "map__workspace").filter(pk=note_id).first()
     if note is None:
         raise Http404("Not found.")
-    note.role = require_role(user=user, workspace_id=note.map.workspace_id, role=role)
+    note.role, team = require_membership(user=user, workspace_id=note.map.workspace_id, role=role)
+    note.map.role, note.map.team = note.role, team
+    if not visibility.may_see(visibility.viewer_of_map(note.map), note.team):
+        raise Http404("Not found.")
     return note
 
 
@@ -142,6 +165,7 @@ def map_payload(empathy_map: EmpathyMap) -> dict:
         "freshness_days": empathy_map.freshness_days,
         "shelf_life": empathy_map.shelf_life or {},
         "seq": empathy_map.seq,
+        "phase": empathy_map.phase,
         "archived": empathy_map.archived,
         # An archived workspace makes every map in it read-only too.
         "workspace_archived": empathy_map.workspace.archived,
@@ -246,13 +270,18 @@ def map_review(
     empathy_map: EmpathyMap,
     stale_soon_days: int = STALE_SOON_DAYS,
     since: datetime | None = None,
+    viewer: visibility.Viewer | None = None,
 ) -> dict:
     """The lead's overview of a map's live notes (contract: review), in a fixed number of queries.
 
     Dismissed notes are counted but left out of the assumption queue: the lead has ruled on them.
     `changes` covers what happened since `since`, else since the last review (`map_changes`).
+    `viewer` (maps/visibility.py) leaves out the notes hidden from the caller while drafting.
     """
     every_note = map_notes(empathy_map=empathy_map, include_deleted=True)
+    if viewer is not None:
+        # While drafting, a member's review covers their own team's notes only.
+        every_note = visibility.visible_notes(viewer, every_note)
     notes = [note for note in every_note if not note["deleted"]]
     counts = dict.fromkeys(STATUSES, 0)
     by_section = {section: dict.fromkeys(STATUSES, 0) for section in empathy_map.sections}

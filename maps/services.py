@@ -6,13 +6,14 @@ import re
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from maps import visibility
 from maps.events import lock_map, membership_changed_on_commit, record_event
 from maps.models import (
     NOTE_TEXT_MAX,
@@ -21,6 +22,7 @@ from maps.models import (
     Layout,
     Membership,
     Note,
+    Phase,
     ReviewState,
     Role,
     Team,
@@ -265,13 +267,18 @@ def _ensure_another_lead(workspace: Workspace, leaving_user_id: int) -> None:
         raise ValidationError({"role": "A workspace needs at least one lead."})
 
 
-def member_add(*, actor, workspace_slug: str, username: str, role: str) -> Membership:
+def member_add(
+    *, actor, workspace_slug: str, username: str, role: str, team: str = Team.OTHER
+) -> Membership:
     workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
     role = _clean_role(role)
+    team = clean_team(team)
     user = _user_by_username(username)
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+            membership = Membership.objects.create(
+                workspace=workspace, user=user, role=role, team=team
+            )
             membership_changed_on_commit(workspace_id=workspace.pk, user_id=user.pk)
     except IntegrityError:
         raise ValidationError({"username": f"{username} is already a member."}) from None
@@ -290,15 +297,29 @@ def _membership(workspace: Workspace, username: str) -> Membership:
     return membership
 
 
-def member_update(*, actor, workspace_slug: str, username: str, role: str) -> Membership:
-    workspace = workspace_for_user(user=actor, slug=workspace_slug, role=Role.LEAD)
-    role = _clean_role(role)
+def member_update(
+    *, actor, workspace_slug: str, username: str, role: str | None = None, team: str | None = None
+) -> Membership:
+    """Change a member's role (lead) or team (a lead for anyone, a member for themself)."""
+    workspace = workspace_for_user(user=actor, slug=workspace_slug)
+    if role is None and team is None:
+        raise ValidationError({"team": "Send role or team."})
+    only_own_team = role is None and username == actor.username
+    if not only_own_team and not Role(workspace.role).includes(Role.LEAD):
+        raise PermissionDenied("Only a lead changes roles, or another member's team.")
+    fields = {}
+    if role is not None:
+        fields["role"] = _clean_role(role)
+    if team is not None:
+        fields["team"] = clean_team(team)
     with transaction.atomic():
         membership = _membership(workspace, username)
-        if membership.role == Role.LEAD and role != Role.LEAD:
+        if membership.role == Role.LEAD and fields.get("role", Role.LEAD) != Role.LEAD:
             _ensure_another_lead(workspace, membership.user_id)
-        membership.role = role
-        membership.save(update_fields=["role"])
+        for name, value in fields.items():
+            setattr(membership, name, value)
+        membership.save(update_fields=list(fields))
+        # Open boards re-read the member's role and team: presence, and what they see.
         membership_changed_on_commit(workspace_id=workspace.pk, user_id=membership.user_id)
     return membership
 
@@ -341,6 +362,10 @@ def _clean_map_fields(fields: dict) -> dict:
         if not isinstance(fields["archived"], bool):
             raise ValidationError({"archived": "Must be true or false."})
         cleaned["archived"] = fields["archived"]
+    if "phase" in fields:
+        if fields["phase"] not in Phase.values:
+            raise ValidationError({"phase": f"Choose one of: {', '.join(Phase.values)}."})
+        cleaned["phase"] = fields["phase"]
     return cleaned
 
 
@@ -385,6 +410,7 @@ def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> Em
         "freshness_days",
         "shelf_life",
         "archived",
+        "phase",
     }
     if unknown:
         field = sorted(unknown)[0]
@@ -453,10 +479,21 @@ def _live_note(note_id: int, map_id: int) -> Note:
     return note
 
 
-def _record_note_event(*, locked_map, kind, actor, note_id, op_id) -> dict:
+def _record_note_event(*, locked_map, kind, actor, note_id, op_id, extra=None) -> dict:
     data = note_data(note_id)
-    record_event(locked_map=locked_map, kind=kind, actor=actor, payload={"note": data}, op_id=op_id)
+    payload = {"note": data, **(extra or {})}
+    record_event(locked_map=locked_map, kind=kind, actor=actor, payload=payload, op_id=op_id)
     return data
+
+
+def _ensure_team_visible(empathy_map: EmpathyMap, locked: EmpathyMap, team: str) -> None:
+    """While drafting, a member who is not a lead writes only into their own team: a note they
+    could not see afterwards would be lost to them."""
+    viewer = visibility.viewer_for(role=empathy_map.role, team=empathy_map.team, phase=locked.phase)
+    if not visibility.may_see(viewer, team):
+        raise ValidationError(
+            {"team": f"While the map is drafting, your notes go to your own team ({viewer.team})."}
+        )
 
 
 def note_create(
@@ -465,19 +502,21 @@ def note_create(
     map_id: int,
     section: str,
     text: str,
-    team: str = Team.PRODUCT,
+    team: str | None = None,
     color: str = "yellow",
     position: float | None = None,
     op_id: str | None = None,
 ) -> dict:
+    """Add a note; without a team it takes its author's team in the workspace."""
     empathy_map = map_for_user(user=actor, map_id=map_id, role=Role.EDITOR)
     ensure_map_is_open(empathy_map)
     section = clean_section(empathy_map, section)
     text = clean_note_text(text)
-    team = clean_team(team)
+    team = empathy_map.team if team is None else clean_team(team)
     color = clean_color(color)
     with transaction.atomic():
         locked = lock_open_map(map_id)
+        _ensure_team_visible(empathy_map, locked, team)
         if position is None:
             position = _next_position(locked, section)
         note = Note.objects.create(
@@ -537,6 +576,9 @@ def note_update(
         current = _live_note(note_id, locked.pk)
         if version is not None and version != current.version:
             raise VersionConflict(note_id)
+        team_before = current.team
+        if fields.get("team", team_before) != team_before:
+            _ensure_team_visible(note.map, locked, fields["team"])
         if (
             "section" in fields
             and "position" not in fields
@@ -548,8 +590,10 @@ def note_update(
         current.version += 1
         current.save(update_fields=[*fields, "version", "updated_at"])
         kind = EventKind.NOTE_UPDATED if content_change else EventKind.NOTE_MOVED
+        # A new team tells the members of the old one, while drafting, that the note left them.
+        extra = {visibility.TEAM_BEFORE: team_before} if current.team != team_before else {}
         return _record_note_event(
-            locked_map=locked, kind=kind, actor=actor, note_id=note_id, op_id=op_id
+            locked_map=locked, kind=kind, actor=actor, note_id=note_id, op_id=op_id, extra=extra
         )
 
 

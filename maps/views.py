@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from maps import history_views, selectors, services
+from maps import history_views, selectors, services, visibility
 from maps.forms import (
     MapForm,
     MapSettingsForm,
@@ -25,7 +25,7 @@ from maps.forms import (
     WorkspaceForm,
     add_service_errors,
 )
-from maps.models import SECTION_PROMPTS, ReviewState, Role, Section, Team
+from maps.models import SECTION_PROMPTS, Phase, ReviewState, Role, Section, Team
 from research import selectors as research_selectors
 from research.drift_views import drift_context
 from research.models import SourceKind
@@ -161,6 +161,15 @@ def members(request, slug):
                     )
                     messages.success(request, "Role changed.")
                     return redirect("members", slug=slug)
+            elif action == "team":
+                services.member_update(
+                    actor=request.user,
+                    workspace_slug=slug,
+                    username=request.POST.get("username", ""),
+                    team=request.POST.get("team", ""),
+                )
+                messages.success(request, "Team changed.")
+                return redirect("members", slug=slug)
             elif action == "remove":
                 services.member_remove(
                     actor=request.user,
@@ -188,6 +197,7 @@ def members(request, slug):
             "rename_form": rename_form,
             "is_lead": is_lead,
             "roles": Role.choices,
+            "teams": Team.choices,
         },
     )
 
@@ -202,11 +212,17 @@ def section_info(empathy_map) -> list[dict]:
 def board_state(*, user, empathy_map) -> dict:
     """Everything the board script needs to draw the map before its socket connects."""
     role = Role(empathy_map.role)
+    viewer = visibility.viewer_of_map(empathy_map)
+    every_note = selectors.map_notes(empathy_map=empathy_map)
+    notes = visibility.visible_notes(viewer, every_note)
+    shown = {note["id"] for note in notes}
+    links = research_selectors.note_link_facts(map_id=empathy_map.pk)
+    hidden = visibility.hidden_counts(viewer, every_note)
     return {
         # The map (and its seq) is read before the notes: events after it replay harmlessly.
-        "map": selectors.map_payload(empathy_map),
-        "notes": selectors.map_notes(empathy_map=empathy_map),
-        "links": research_selectors.note_link_facts(map_id=empathy_map.pk),
+        "map": {**selectors.map_payload(empathy_map), "hidden": hidden},
+        "notes": notes,
+        "links": {note_id: facts for note_id, facts in links.items() if note_id in shown},
         "segments": [
             {"id": segment.pk, "name": segment.name}
             for segment in research_selectors.segments_for_user(
@@ -221,6 +237,7 @@ def board_state(*, user, empathy_map) -> dict:
         "me": {
             "username": user.username,
             "role": role.value,
+            "team": viewer.team,
             "can_edit": role.includes(Role.EDITOR) and not empathy_map.read_only,
             "can_research": role.includes(Role.RESEARCHER) and not empathy_map.read_only,
             "can_review": role.includes(Role.LEAD) and not empathy_map.read_only,
@@ -364,7 +381,8 @@ def review(request, map_id):
             since = selectors.parse_since(since_text)
         except ValidationError as error:
             since_error = error.message_dict["since"][0]
-    summary = selectors.map_review(empathy_map=empathy_map, since=since)
+    viewer = visibility.viewer_of_map(empathy_map)
+    summary = selectors.map_review(empathy_map=empathy_map, since=since, viewer=viewer)
     labels = dict(Section.choices)
     rows = [
         {
@@ -378,7 +396,7 @@ def review(request, map_id):
     ]
     queue = summary.get("assumption_queue")
     if queue is None:  # a summary without the queue: every note that needs evidence
-        notes = selectors.map_notes(empathy_map=empathy_map)
+        notes = visibility.visible_notes(viewer, selectors.map_notes(empathy_map=empathy_map))
         queue = [{"reason": n["status"], "note": n} for n in notes if n["status"] != "supported"]
     by_reason: dict[str, list[dict]] = {
         "assumption": [],
@@ -468,6 +486,11 @@ def map_settings(request, map_id):
                 verb = "archived" if archived else "restored from the archive"
                 messages.success(request, f"“{empathy_map.title}” {verb}.")
                 return redirect("home") if archived else redirect("map-board", map_id=map_id)
+            if request.POST.get("action") == "phase":
+                phase = request.POST.get("phase", "")
+                services.map_update(actor=request.user, map_id=map_id, phase=phase)
+                messages.success(request, f"Phase: {Phase(phase).label}.")
+                return redirect("map-board", map_id=map_id)
             form = MapSettingsForm(request.POST)
             if form.is_valid():
                 services.map_update(actor=request.user, map_id=map_id, **form.cleaned_data)
@@ -475,4 +498,8 @@ def map_settings(request, map_id):
                 return redirect("map-board", map_id=map_id)
         except ValidationError as error:
             add_service_errors(form, error)
-    return render(request, "maps/settings.html", {"map": empathy_map, "form": form})
+    return render(
+        request,
+        "maps/settings.html",
+        {"map": empathy_map, "form": form, "phases": Phase.choices},
+    )

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from maps import visibility
 from maps.api import ERRORS, ErrorSerializer, MapSerializer, NoteSerializer, valid
 from maps.models import Role
 from maps.selectors import iso, map_for_user, note_for_user, parse_id, workspace_for_user
@@ -611,7 +612,9 @@ class MapExportView(APIView):
                 {"format": f"Choose one of: {', '.join(export.FORMATS)}."}
             )
         empathy_map = map_for_user(user=request.user, map_id=map_id)
-        data = export.map_export(empathy_map=empathy_map)
+        data = export.map_export(
+            empathy_map=empathy_map, viewer=visibility.viewer_of_map(empathy_map)
+        )
         if fmt == "json":
             return Response(data)
         body = export.export_csv(data) if fmt == "csv" else export.export_markdown(data)

@@ -9,6 +9,7 @@ import io
 
 from django.utils import timezone
 
+from maps import visibility
 from maps.models import EmpathyMap
 from maps.selectors import iso, map_notes, map_payload
 from research.importers import csv_safe
@@ -43,9 +44,12 @@ CSV_COLUMNS = [
 ]
 
 
-def map_export(*, empathy_map: EmpathyMap) -> dict:
-    """`{"map", "exported_at", "notes": [NOTE + "links": [LINK]]}` in four queries."""
+def map_export(*, empathy_map: EmpathyMap, viewer: visibility.Viewer | None = None) -> dict:
+    """`{"map", "exported_at", "notes": [NOTE + "links": [LINK]]}` in four queries; `viewer`
+    leaves out the notes hidden from the caller while the map is drafting."""
     notes = map_notes(empathy_map=empathy_map)
+    if viewer is not None:
+        notes = visibility.visible_notes(viewer, notes)
     links = links_with_evidence().filter(note__map_id=empathy_map.pk, note__deleted_at__isnull=True)
     order = {section: index for index, section in enumerate(empathy_map.sections)}
     notes.sort(key=lambda note: (order.get(note["section"], len(order)), note["position"]))

@@ -8,8 +8,17 @@ from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from maps import visibility
 from maps.models import Membership, Note, ReviewState, Role
-from maps.selectors import iso, note_for_user, note_payload, parse_id, require_role, username
+from maps.selectors import (
+    iso,
+    note_for_user,
+    note_payload,
+    parse_id,
+    require_membership,
+    require_role,
+    username,
+)
 from research import embeddings
 from research import status as evidence_status
 from research.models import Evidence, EvidenceLink, Segment, Source
@@ -150,7 +159,12 @@ def link_for_user(*, user, link_id: int, role: Role | str = Role.VIEWER) -> Evid
     link = links_for_note_all().filter(pk=link_id).first()
     if link is None:
         raise Http404("Not found.")
-    require_role(user=user, workspace_id=link.note.map.workspace_id, role=role)
+    role_held, team = require_membership(
+        user=user, workspace_id=link.note.map.workspace_id, role=role
+    )
+    viewer = visibility.viewer_for(role=role_held, team=team, phase=link.note.map.phase)
+    if not visibility.may_see(viewer, link.note.team):
+        raise Http404("Not found.")
     return link
 
 
@@ -184,10 +198,12 @@ def note_link_facts(*, map_id: int) -> dict[int, list[dict]]:
     return facts
 
 
-def links_for_evidence(*, evidence_id: int) -> QuerySet[EvidenceLink]:
-    """The live notes an evidence item supports or contradicts, with their maps."""
+def links_for_evidence(*, user, evidence_id: int) -> QuerySet[EvidenceLink]:
+    """The live notes an evidence item supports or contradicts, with their maps; notes hidden
+    from `user` by drafting left out."""
     return (
         EvidenceLink.objects.filter(evidence_id=evidence_id, note__deleted_at__isnull=True)
+        .filter(visibility.visible_notes_q(user, prefix="note__"))
         .select_related("note", "note__map", "created_by")
         .order_by("note__map__title", "note__section", "note__position")
     )
@@ -299,7 +315,7 @@ def research_requests_for_user(
         map__archived=False,
         review_state=ReviewState.NEEDS_RESEARCH,
         deleted_at__isnull=True,
-    )
+    ).filter(visibility.visible_notes_q(user))
     if workspace_slug:
         notes = notes.filter(map__workspace__slug=workspace_slug)
     if assignee == "me":

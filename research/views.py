@@ -323,7 +323,7 @@ def evidence_detail(request, slug, evidence_id):
                         messages.error(request, message)
             else:
                 add_service_errors(form, error)
-    links = list(selectors.links_for_evidence(evidence_id=evidence.pk))
+    links = list(selectors.links_for_evidence(user=request.user, evidence_id=evidence.pk))
     return render(
         request,
         "research/evidence_detail.html",

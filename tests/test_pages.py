@@ -55,6 +55,7 @@ def test_the_board_renders_its_sections_and_state(client, bob, empathy_map):
     assert data["me"] == {
         "username": "bob",
         "role": "editor",
+        "team": "other",
         "can_edit": True,
         "can_research": False,
         "can_review": False,

@@ -7,7 +7,7 @@
 //   the queue is sent again, which is harmless because the server applies an op_id once.
 //
 // Events dispatched (CustomEvent, payload in `detail`): "state" {state, pending},
-// "welcome", "event", "ack", "refused" (an op error), "presence", "cursor".
+// "welcome", "event", "ack", "refused" (an op error), "presence", "cursor", "visibility".
 
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
 const CLOSE_NOT_AUTHENTICATED = 4401;
@@ -151,6 +151,10 @@ export class BoardSocket extends EventTarget {
         break;
       case "presence":
         this.emit("presence", message);
+        break;
+      case "visibility":
+        // This member's team or role changed: the board fetches what they may now see.
+        this.emit("visibility", message);
         break;
       case "cursor":
         this.emit("cursor", message);

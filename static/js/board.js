@@ -2,6 +2,7 @@
 // action from the mouse and from the keyboard. Text from users only goes in via textContent.
 
 import { api, errorText } from "./api.js";
+import { DraftingView } from "./board-drafting.js";
 import { BoardSocket } from "./board-socket.js";
 import { createCard, el, setPeers, updateCard } from "./board-view.js";
 import { EvidencePanel } from "./evidence-panel.js";
@@ -168,8 +169,11 @@ function focusAfterRemoval(next, section) {
 function applyEvent(event) {
   if (event.kind === "map.updated") {
     if (event.map) applyMap(event.map);
+    if (event.map) drafting.mapUpdated(event.map);
     return;
   }
+  if (event.kind === "hidden") return drafting.placeholderArrived();
+  if (event.kind === "note.hidden") return removeNote(event.note.id, event.seq);
   if (event.link && event.note) applyLinkEvent(event);
   if (event.cause === "evidence" && event.note) applyEvidenceCorrection(event);
   if (event.op_id && pendingCreates.has(event.op_id)) {
@@ -335,6 +339,16 @@ function refreshCounts() {
 
 // The websocket -----------------------------------------------------------------------------------
 
+// Drafting: what this member may see changes with the phase, their team or their role.
+const drafting = new DraftingView({
+  data,
+  teamLabels: labels.teams,
+  before: board,
+  upsertNote,
+  removeNote,
+  shownNotes: () => new Map(Array.from(notes.keys(), (id) => [id, noteSeq.get(id) ?? -1])),
+});
+
 const socket = new BoardSocket(data.urls.socket, { seq: data.map.seq });
 window.boardSocket = socket; // for the browser tests and the benchmark
 
@@ -349,6 +363,7 @@ socket.addEventListener("welcome", (message) => {
   sendCursor();
 });
 socket.addEventListener("presence", (message) => setPresence(message.detail.users || []));
+socket.addEventListener("visibility", () => drafting.refetch());
 socket.addEventListener("cursor", (message) => {
   const cursor = message.detail;
   if (!cursor.user || cursor.user === me.username) return;
@@ -484,7 +499,7 @@ function buildAddForms() {
     const teamId = `add-${section.key}-team`;
     const textarea = el("textarea", { id: textId, name: "text", rows: "3", maxlength: "1000", required: true });
     const team = el("select", { id: teamId, name: "team" });
-    const savedTeam = localStorage.getItem(TEAM_KEY) || "product";
+    const savedTeam = localStorage.getItem(TEAM_KEY) || me.team || "product";
     for (const [value, label] of data.teams) team.append(el("option", { value, text: label, selected: value === savedTeam }));
     const submit = el("button", { type: "submit", class: "button button-primary button-small", text: "Add note" });
     const cancel = el("button", { type: "button", class: "button button-quiet button-small", text: "Done" });

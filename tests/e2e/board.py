@@ -32,6 +32,7 @@ class BoardClient:
         self.reconnect = reconnect
         self.seq = 0
         self.events: list[dict] = []
+        self.received: list[str] = []  # every frame, as it came over the wire
         self.notes: dict[int, dict] = {}
         self.pending: dict[str, dict] = {}
         self.acks: dict[str, dict] = {}
@@ -88,6 +89,7 @@ class BoardClient:
                 await ws.send(json.dumps({"type": "resume", "since": self.seq}))
                 try:
                     async for raw in ws:
+                        self.received.append(raw)
                         await self.handle(json.loads(raw))
                 finally:
                     code = ws.close_code

@@ -14,8 +14,8 @@ async def test_it_welcomes_a_member_with_a_token(open_socket, tokens, empathy_ma
     assert socket.welcome == {
         "type": "welcome",
         "seq": 0,
-        "user": {"username": "bob", "name": "bob", "role": "editor"},
-        "presence": [{"username": "bob", "name": "bob", "role": "editor"}],
+        "user": {"username": "bob", "name": "bob", "role": "editor", "team": "other"},
+        "presence": [{"username": "bob", "name": "bob", "role": "editor", "team": "other"}],
     }
 
 
@@ -98,7 +98,8 @@ async def test_a_role_change_keeps_the_socket_open(open_socket, tokens, empathy_
         actor=alice, workspace_slug="acme", username="bob", role="viewer"
     )
     presence = await socket.next("presence")
-    assert presence["users"] == [{"username": "bob", "name": "bob", "role": "viewer"}]
+    bob = {"username": "bob", "name": "bob", "role": "viewer", "team": "other"}
+    assert presence["users"] == [bob]
     await socket.op("note.create", {"section": "says", "text": "hi"}, op_id="o1")
     error = await socket.next("error")
     assert error["code"] == "forbidden"

@@ -9,8 +9,8 @@ from tests.ws.support import LIVE_DB
 
 pytestmark = LIVE_DB
 
-BOB = {"username": "bob", "name": "bob", "role": "editor"}
-VERA = {"username": "vera", "name": "vera", "role": "viewer"}
+BOB = {"username": "bob", "name": "bob", "role": "editor", "team": "other"}
+VERA = {"username": "vera", "name": "vera", "role": "viewer", "team": "other"}
 
 
 async def test_a_joiner_is_announced_and_a_leaver_disappears_at_once(
