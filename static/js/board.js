@@ -5,9 +5,11 @@
 import { BoardSocket } from "./board-socket.js";
 import { BoardStore } from "./board-store.js";
 import { createAdding } from "./board-adding.js";
+import { createCanvas } from "./board-canvas.js";
 import { createEditing } from "./board-editing.js";
 import { createFilters } from "./board-filters.js";
 import { installKeyboard } from "./board-keyboard.js";
+import { createLayout } from "./board-layout.js";
 import { createMoving } from "./board-moving.js";
 import { createPresence } from "./board-presence.js";
 import { createRender } from "./board-render.js";
@@ -16,7 +18,7 @@ import { EvidencePanel } from "./evidence-panel.js";
 
 const data = JSON.parse(document.getElementById("board-data").textContent);
 const labels = {
-  sections: Object.fromEntries(data.sections.map((s) => [s.key, s.label])),
+  sections: Object.fromEntries(data.all_sections.map((s) => [s.key, s.label])),
   teams: Object.fromEntries(data.teams),
   statuses: Object.fromEntries(data.statuses),
   reviews: Object.fromEntries(data.review_states),
@@ -36,11 +38,14 @@ const ctx = {
   store,
   socket,
   ui: createUi(),
-  allSections: data.sections,
-  sectionsInLayout: () => data.sections,
-  layoutSections: () => data.sections.map((section) => section.key),
+  allSections: data.all_sections, // all nine: notes outside the layout are kept in a tray
+  sectionsInLayout: () => ctx.layout.sectionsInLayout(),
+  layoutSections: () => ctx.layout.layoutSections(),
+  onCounts: (totals) => ctx.layout.countsChanged(totals),
 };
 ctx.render = createRender(ctx);
+ctx.layout = createLayout(ctx);
+ctx.canvas = createCanvas(ctx);
 ctx.filters = createFilters(ctx);
 ctx.editing = createEditing(ctx);
 ctx.presence = createPresence(ctx);
