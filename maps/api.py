@@ -107,6 +107,11 @@ class NoteSerializer(serializers.Serializer):
     fresh_until = serializers.DateField(
         allow_null=True, help_text="Last day the freshest supporting evidence is still fresh."
     )
+    stale_since = serializers.DateField(
+        allow_null=True,
+        help_text="For a stale note, the day it went stale: the day after its freshest "
+        "supporting evidence stopped being fresh; null otherwise.",
+    )
     evidence = inline_serializer(
         "NoteEvidenceCounts",
         {"supports": serializers.IntegerField(), "contradicts": serializers.IntegerField()},

@@ -17,6 +17,7 @@ export function installKeyboard(ctx) {
     else if (button.classList.contains("note-review")) ctx.panel.open(id, { trigger: button, focus: "review" });
     else if (button.classList.contains("note-delete")) editing.deleteNote(id);
     else if (button.classList.contains("note-move")) moving.toggleMoveMenu(card);
+    else if (button.classList.contains("note-color")) ctx.colors.toggleMenu(card);
   });
 
   board.addEventListener("dblclick", (event) => {

@@ -98,6 +98,7 @@ export function createMoving(ctx) {
     menu.querySelector("button:not([disabled])").focus();
   }
 
+  // Menus (move, colour) share one look and placement, and close together.
   function toggleMoveMenu(card) {
     if (card.parts.buttons.move.getAttribute("aria-expanded") === "true") closeMoveMenus();
     else openMoveMenu(card);
@@ -133,7 +134,7 @@ export function createMoving(ctx) {
   window.addEventListener("scroll", placeMoveMenus, { capture: true, passive: true });
   window.addEventListener("resize", placeMoveMenus, { passive: true });
   document.addEventListener("click", (event) => {
-    if (!event.target.closest(".move-menu, .note-move")) closeMoveMenus();
+    if (!event.target.closest(".move-menu, .note-move, .note-color")) closeMoveMenus();
   });
 
   // Drag and drop ----------------------------------------------------------------------------------
@@ -195,5 +196,5 @@ export function createMoving(ctx) {
     moveNote(dragged.note.id, target.section, positionBetween(before, after));
   });
 
-  return { moveNote, moveBySteps, toggleMoveMenu, closeMoveMenus };
+  return { moveNote, moveBySteps, toggleMoveMenu, closeMoveMenus, placeMenu: placeMoveMenu };
 }

@@ -6,6 +6,7 @@ import { BoardSocket } from "./board-socket.js";
 import { BoardStore } from "./board-store.js";
 import { createAdding } from "./board-adding.js";
 import { createCanvas } from "./board-canvas.js";
+import { createColors } from "./board-colors.js";
 import { createEditing } from "./board-editing.js";
 import { createFilters } from "./board-filters.js";
 import { installKeyboard } from "./board-keyboard.js";
@@ -51,6 +52,7 @@ ctx.editing = createEditing(ctx);
 ctx.presence = createPresence(ctx);
 ctx.adding = createAdding(ctx);
 ctx.moving = createMoving(ctx);
+ctx.colors = createColors(ctx);
 installKeyboard(ctx);
 ctx.panel = new EvidencePanel({
   root: document.getElementById("panel"),
