@@ -144,9 +144,10 @@ export function createEditing(ctx) {
       card.saving = true;
       card.parts.saving.hidden = false;
       card.parts.saving.textContent = socket.ready ? "Saving…" : "Waiting to send";
-      // Show the edit at once; the ack or the conflict settles it.
-      updateCard(card, { ...card.note, ...mine }, labels);
     }
+    // Show the edit at once (a local change in the store); the ack or the refusal settles it.
+    const before = store.get(id);
+    const shown = before ? store.changeLocally(id, { text: mine.text, team: mine.team }) : null;
     done.then((reply) => {
       const target = cards().get(id);
       if (target) {
@@ -154,8 +155,8 @@ export function createEditing(ctx) {
         target.parts.saving.hidden = true;
       }
       if (reply.type === "ack") return;
+      store.applyRefusal(reply, { id, optimistic: shown, before });
       if (reply.code === "conflict" && reply.current) {
-        store.applyRefusal(reply);
         if (target) updateCard(target, reply.current, labels);
         showConflict(id, reply.current, mine);
         return;
