@@ -89,6 +89,12 @@ class MapSerializer(serializers.Serializer):
 
 class MapUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
+    layout = serializers.ChoiceField(
+        choices=Layout.choices,
+        required=False,
+        help_text="Changing it keeps every note: notes of sections the layout leaves out keep "
+        "their section and show again when the layout takes them back.",
+    )
     persona = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     freshness_days = serializers.IntegerField(min_value=1, max_value=36500, required=False)
@@ -123,6 +129,11 @@ class NoteSerializer(serializers.Serializer):
     fresh_until = serializers.DateField(
         allow_null=True, help_text="Last day the freshest supporting evidence is still fresh."
     )
+    stale_since = serializers.DateField(
+        allow_null=True,
+        help_text="For a stale note, the day it went stale: the day after its freshest "
+        "supporting evidence stopped being fresh; null otherwise.",
+    )
     evidence = inline_serializer(
         "NoteEvidenceCounts",
         {"supports": serializers.IntegerField(), "contradicts": serializers.IntegerField()},
@@ -155,7 +166,11 @@ class NoteCreateSerializer(serializers.Serializer):
     section = serializers.CharField()
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
     team = serializers.ChoiceField(choices=Team.choices, required=False)
-    color = serializers.CharField(required=False, max_length=16)
+    color = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="One of yellow, pink, blue, green, orange, purple.",
+    )
     position = serializers.FloatField(required=False)
 
 
@@ -164,7 +179,12 @@ class NoteUpdateSerializer(serializers.Serializer):
     section = serializers.CharField(required=False)
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     team = serializers.ChoiceField(choices=Team.choices, required=False)
-    color = serializers.CharField(required=False, max_length=16)
+    color = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="One of yellow, pink, blue, green, orange, purple (or the note's own colour "
+        "from before the palette, unchanged). Needs `version`.",
+    )
     position = serializers.FloatField(required=False)
 
 

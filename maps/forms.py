@@ -51,6 +51,12 @@ def add_service_errors(form: forms.Form, error) -> None:
 class MapSettingsForm(forms.Form):
     title = forms.CharField(max_length=200)
     persona = forms.CharField(max_length=200, required=False, help_text="Who is this map about?")
+    layout = forms.ChoiceField(
+        choices=Layout.choices,
+        required=False,
+        help_text="No note is lost: with the classic layout, notes of Goals, Pains, Gains, Sees "
+        "and Hears wait outside the four sections until you move them or switch back.",
+    )
     description = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

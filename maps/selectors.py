@@ -203,6 +203,7 @@ def note_payload(note: Note, status: NoteStatus) -> dict:
         "status": status.status,
         "narrow": status.narrow,
         "fresh_until": iso(status.fresh_until),
+        "stale_since": iso(status.stale_since),
         "evidence": {"supports": status.supports, "contradicts": status.contradicts},
         "review": {
             "state": note.review_state,

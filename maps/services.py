@@ -2,7 +2,6 @@
 map row locked, records one MapEvent, and leaves the broadcast to run after commit."""
 
 import math
-import re
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -38,7 +37,8 @@ from maps.selectors import (
 )
 from research.models import SourceKind
 
-COLOR_PATTERN = re.compile(r"^(#[0-9a-fA-F]{6}|[a-z]{3,16})$")
+# The colours a note may take; the board's pastel papers keep text at 4.5:1 or more.
+NOTE_COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
 UNSET = object()
 
 
@@ -80,10 +80,12 @@ def clean_team(team) -> str:
     return team
 
 
-def clean_color(color) -> str:
-    if not isinstance(color, str) or not COLOR_PATTERN.match(color):
-        raise ValidationError({"color": "Use a colour name such as yellow, or #rrggbb."})
-    return color
+def clean_color(color, *, keep: str | None = None) -> str:
+    """One of NOTE_COLORS; `keep`, a note's colour from before the palette (such as #ffcc00),
+    stays valid for that note, so that resending it unchanged is not refused."""
+    if isinstance(color, str) and (color in NOTE_COLORS or (keep is not None and color == keep)):
+        return color
+    raise ValidationError({"color": f"Choose one of: {', '.join(NOTE_COLORS)}."})
 
 
 def clean_position(position) -> float:
@@ -358,6 +360,10 @@ def _clean_map_fields(fields: dict) -> dict:
         cleaned["freshness_days"] = days
     if "shelf_life" in fields:
         cleaned["shelf_life"] = clean_shelf_life(fields["shelf_life"])
+    if "layout" in fields:
+        if fields["layout"] not in Layout.values:
+            raise ValidationError({"layout": f"Choose one of: {', '.join(Layout.values)}."})
+        cleaned["layout"] = fields["layout"]
     if "archived" in fields:
         if not isinstance(fields["archived"], bool):
             raise ValidationError({"archived": "Must be true or false."})
@@ -401,7 +407,12 @@ def map_create(
 
 
 def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> EmpathyMap:
-    """Change a map's settings (lead). `layout` cannot change once notes may be in it."""
+    """Change a map's settings (lead).
+
+    A change of `layout` never touches a note: notes of sections the new layout leaves out
+    (classic leaves out goals, pains, gains, sees and hears) keep their section, boards show
+    them apart, and switching back shows them in place again.
+    """
     ensure_workspace_is_open(map_for_user(user=actor, map_id=map_id, role=Role.LEAD).workspace)
     unknown = set(changes) - {
         "title",
@@ -411,6 +422,7 @@ def map_update(*, actor, map_id: int, op_id: str | None = None, **changes) -> Em
         "shelf_life",
         "archived",
         "phase",
+        "layout",
     }
     if unknown:
         field = sorted(unknown)[0]
@@ -561,7 +573,7 @@ def note_update(
     cleaners = {
         "text": clean_note_text,
         "team": clean_team,
-        "color": clean_color,
+        "color": lambda value: clean_color(value, keep=note.color),
         "section": lambda value: clean_section(note.map, value),
         "position": clean_position,
     }

@@ -209,6 +209,22 @@ def section_info(empathy_map) -> list[dict]:
     ]
 
 
+def every_section_info(empathy_map) -> list[dict]:
+    """All nine sections, the map's own first: the board keeps notes of sections its layout
+    leaves out (after a switch to classic) in a tray of their own."""
+    in_layout = empathy_map.sections
+    keys = [*in_layout, *(key for key in Section.values if key not in in_layout)]
+    return [
+        {
+            "key": key,
+            "label": Section(key).label,
+            "prompt": SECTION_PROMPTS[key],
+            "in_layout": key in in_layout,
+        }
+        for key in keys
+    ]
+
+
 def board_state(*, user, empathy_map) -> dict:
     """Everything the board script needs to draw the map before its socket connects."""
     role = Role(empathy_map.role)
@@ -230,6 +246,7 @@ def board_state(*, user, empathy_map) -> dict:
             )
         ],
         "sections": section_info(empathy_map),
+        "all_sections": every_section_info(empathy_map),
         "teams": Team.choices,
         "statuses": list(STATUS_LABELS.items()),
         "review_states": ReviewState.choices,
@@ -269,7 +286,7 @@ def board(request, map_id):
         "maps/board.html",
         {
             "map": empathy_map,
-            "sections": section_info(empathy_map),
+            "sections": every_section_info(empathy_map),
             "board": board_state(user=request.user, empathy_map=empathy_map),
             "is_lead": Role(empathy_map.role).includes(Role.LEAD),
             "can_duplicate": Role(empathy_map.role).includes(Role.RESEARCHER)
@@ -476,6 +493,7 @@ def map_settings(request, map_id):
         "persona": empathy_map.persona,
         "description": empathy_map.description,
         "freshness_days": empathy_map.freshness_days,
+        "layout": empathy_map.layout,
     }
     form = MapSettingsForm(initial=initial)
     if request.method == "POST":
@@ -493,7 +511,10 @@ def map_settings(request, map_id):
                 return redirect("map-board", map_id=map_id)
             form = MapSettingsForm(request.POST)
             if form.is_valid():
-                services.map_update(actor=request.user, map_id=map_id, **form.cleaned_data)
+                changes = dict(form.cleaned_data)
+                if not changes.get("layout"):
+                    changes.pop("layout", None)  # a form without the field keeps the layout
+                services.map_update(actor=request.user, map_id=map_id, **changes)
                 messages.success(request, "Map settings saved.")
                 return redirect("map-board", map_id=map_id)
         except ValidationError as error:

@@ -40,6 +40,8 @@ class NoteStatus:
     contradicts: int
     # The last day on which the freshest supporting evidence is still fresh.
     fresh_until: date | None
+    # For a stale note: the first day none of its supporting evidence was fresh any more.
+    stale_since: date | None = None
 
 
 NO_EVIDENCE = NoteStatus(ASSUMPTION, False, 0, 0, None)
@@ -87,6 +89,11 @@ def compute_status(
         supports=len(supports),
         contradicts=len(contradicts),
         fresh_until=max((fresh_until(link) for link in fresh_supports), default=None),
+        stale_since=(
+            max(fresh_until(link) for link in supports) + timedelta(days=1)
+            if status == STALE
+            else None
+        ),
     )
 
 

@@ -1,5 +1,7 @@
 // Drawing note cards. User text only ever goes in through textContent.
 
+import { colorLabel } from "./note-colors.js";
+
 // Icons are CSS masks (static/css/icons.css): one empty, hidden element each, so that a board
 // of 1,000 cards stays light. Status is never shown by colour or icon alone: text goes with it.
 export function icon(name) {
@@ -31,6 +33,21 @@ export const STATUS_HELP = {
   stale: "Its evidence is older than the map's freshness window",
   contested: "Fresh evidence contradicts it",
 };
+
+/** A day such as "2026-12-17" in the reader's own words ("Dec 17, 2026", "17 Dec 2026"). */
+export function formatDay(iso) {
+  if (!iso) return "";
+  const date = new Date(`${iso.slice(0, 10)}T00:00:00`);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+/** When the note's support stops being fresh, or when it did: "" when neither applies. */
+export function freshnessText(note) {
+  if (note.status === "stale" && note.stale_since) return `Went stale on ${formatDay(note.stale_since)}`;
+  if (note.fresh_until) return `Fresh until ${formatDay(note.fresh_until)}`;
+  return "";
+}
 
 function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
@@ -79,6 +96,7 @@ export function createCard(note, labels, permissions) {
   if (permissions.can_review) addButton("review", "Review");
   if (permissions.can_edit) {
     addButton("move", "Move to…", { "aria-expanded": "false", "aria-haspopup": "true" });
+    addButton("color", "Colour…", { "aria-expanded": "false", "aria-haspopup": "true" });
     addButton("delete", "Delete");
   }
   const article = el(
@@ -115,9 +133,12 @@ export function updateCard(card, note, labels) {
     parts.statusIcon.className = `icon icon-${note.status}`;
     parts.statusLabel.textContent = labels.statuses[note.status] || note.status;
     parts.status.className = `status status-${note.status}`;
-    parts.status.title = STATUS_HELP[note.status] || "";
     parts.article.dataset.status = note.status;
   }
+  const freshness = freshnessText(note);
+  const help = STATUS_HELP[note.status] || "";
+  const tooltip = freshness ? `${help}. ${freshness}.` : help;
+  if (parts.status.title !== tooltip) parts.status.title = tooltip;
   parts.narrow.hidden = !note.narrow;
   parts.narrow.title = note.narrow ? "All its support comes from one segment and one kind of source" : "";
   if (!previous || previous.team !== note.team) {
@@ -135,6 +156,8 @@ export function updateCard(card, note, labels) {
   if (!previous || previous.color !== note.color) {
     if (previous) parts.article.classList.remove(`note-color-${safeClass(previous.color)}`);
     parts.article.classList.add(`note-color-${safeClass(note.color)}`);
+    parts.article.dataset.color = note.color;
+    if (parts.buttons.color) parts.buttons.color.title = `Colour: ${colorLabel(note.color)}`;
   }
 }
 

@@ -2,7 +2,7 @@
 // from suggestions (researchers), and the lead's review. Non-modal: the board stays usable.
 
 import { api, errorText } from "./api.js";
-import { STATUS_HELP, el, evidenceSummary, icon } from "./board-view.js";
+import { STATUS_HELP, el, evidenceSummary, freshnessText, icon } from "./board-view.js";
 
 const STANCE_LABELS = { supports: "Supports", contradicts: "Contradicts" };
 
@@ -70,6 +70,7 @@ export class EvidencePanel {
     this.title = el("h2", { id: "panel-title", tabindex: "-1", text: "Evidence" });
     this.noteText = el("blockquote", { class: "panel-note" });
     this.statusLine = el("p", { class: "panel-status" });
+    this.freshLine = el("p", { class: "panel-freshness", hidden: true });
     this.linksList = el("ul", { class: "evidence-list", "aria-labelledby": "panel-linked-heading" });
     this.linksEmpty = el("p", { class: "muted", hidden: true, text: "No evidence is linked yet: this note is an assumption." });
     const linked = el(
@@ -83,6 +84,7 @@ export class EvidencePanel {
       el("div", { class: "panel-head" }, this.title, closeButton),
       this.noteText,
       this.statusLine,
+      this.freshLine,
       linked,
     ];
     if (this.me.can_review) children.push(this.buildReview(note));
@@ -112,6 +114,10 @@ export class EvidencePanel {
       el("span", { class: `status status-${note.status}` }, icon(note.status), status),
       ` ${STATUS_HELP[note.status] || ""}. ${evidenceSummary(note)}.`,
     );
+    const freshness = freshnessText(note);
+    this.freshLine.textContent = freshness ? `${freshness}.` : "";
+    this.freshLine.hidden = !freshness;
+    this.freshLine.classList.toggle("is-stale", note.status === "stale");
     if (note.narrow) {
       this.statusLine.append(" ", el("span", { class: "narrow" }, icon("narrow"), "Narrow"), " all support comes from one segment and one kind of source.");
     }

@@ -122,3 +122,17 @@ def test_a_bad_shelf_life_is_refused(api, alice, empathy_map, shelf_life):
 def test_only_a_lead_sets_the_shelf_life(api, rita, empathy_map):
     response = set_shelf_life(api, rita, empathy_map, shelf_life={"usage_data": 90})
     assert response.status_code == 403
+
+
+def test_a_stale_note_carries_the_day_it_went_stale(api, vera, empathy_map, link):
+    stale = NoteFactory(map=empathy_map)
+    link(stale, age=200)
+    link(stale, age=185)  # fresh until 2026-06-25 (180 days), stale from the 26th
+    supported = NoteFactory(map=empathy_map)
+    link(supported, age=10)
+    assert (note_of(api, vera, stale)["status"], note_of(api, vera, stale)["stale_since"]) == (
+        "stale",
+        "2026-06-26",
+    )
+    assert note_of(api, vera, supported)["stale_since"] is None
+    assert note_of(api, vera, supported)["fresh_until"] == "2026-12-17"

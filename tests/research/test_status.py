@@ -155,3 +155,18 @@ def test_adding_fresh_support_never_makes_a_note_an_assumption_or_stale(links, e
     fresh_support = LinkFact("supports", TODAY - timedelta(days=min(extra, WINDOW)), "survey", 1)
     result = compute_status([*links, fresh_support], today=TODAY, freshness_days=WINDOW)
     assert result.status in (SUPPORTED, CONTESTED)
+
+
+def test_a_stale_note_says_the_day_it_went_stale():
+    # Fresh for WINDOW days after collection: stale from the day after the freshest one ends.
+    result = status_of(link(age=WINDOW + 10), link(age=WINDOW + 3))
+    assert result.status == STALE
+    assert result.fresh_until is None
+    assert result.stale_since == TODAY - timedelta(days=WINDOW + 3) + timedelta(days=WINDOW + 1)
+    assert result.stale_since == TODAY - timedelta(days=2)
+
+
+def test_only_a_stale_note_has_a_stale_since():
+    assert status_of(link(age=10)).stale_since is None
+    assert status_of(link("contradicts", age=10), link(age=WINDOW + 3)).stale_since is None
+    assert status_of().stale_since is None

@@ -45,13 +45,13 @@ async def test_a_create_is_acked_to_the_sender_and_sent_to_everyone(
 async def test_an_update_with_the_right_version_is_applied(open_socket, tokens, bob, empathy_map):
     note = await db(create)(bob, empathy_map)
     socket = await open_socket(empathy_map.pk, token=tokens["bob"])
-    data = {"id": note["id"], "version": 1, "text": "Edited", "color": "#ffcc00"}
+    data = {"id": note["id"], "version": 1, "text": "Edited", "color": "blue"}
     await socket.op("note.update", data, op_id="edit-1")
     event = await socket.next("event")
     ack = await socket.next("ack")
     assert event["kind"] == "note.updated"
     assert ack["note"]["text"] == "Edited"
-    assert ack["note"]["color"] == "#ffcc00"
+    assert ack["note"]["color"] == "blue"
     assert ack["note"]["version"] == 2
 
 
