@@ -150,8 +150,23 @@ def library(request, slug):
             "forms": forms,
             "can_research": can_research,
             "import_report": import_report,
+            "embedding": embedding_status(
+                selectors.embedding_progress(user=request.user, workspace_slug=slug)
+            ),
         },
     )
+
+
+def embedding_status(progress) -> dict:
+    """The library's line about background embedding; static/js/embedding-progress.js keeps
+    it current with the same words."""
+    return {
+        "total": progress.total,
+        "embedded": progress.embedded,
+        "pending": progress.pending,
+        "text": f"Embedding {progress.embedded:,} of {progress.total:,} evidence items"
+        " for suggestions by meaning.",
+    }
 
 
 def run_import(request, slug, form) -> dict:
