@@ -246,6 +246,32 @@ def board(request, map_id):
     )
 
 
+def review_glance(summary: dict, labels: dict) -> dict:
+    """The review's at-a-glance tiles and the lists they link to, counted by one rule: every
+    live note of the status (as `counts`), the dismissed ones listed apart at the end."""
+    queue = summary.get("assumption_queue", [])
+    dismissed = summary.get("dismissed", [])
+    tiles = {}
+    for key, anchor, label, wanted in (
+        ("assumption", "assumptions", "Assumptions", lambda e: e["reason"] == "assumption"),
+        ("contested", "contested", "Contested", lambda e: e["reason"] == "contested"),
+        ("stale", "stale", "Stale", lambda e: e["reason"] == "stale"),
+        # Narrow notes of any status: a contested or stale one is also in that list.
+        ("narrow", "narrow", "Narrow", lambda e: e["note"]["narrow"]),
+    ):
+        open_notes = [labelled(e["note"], labels) for e in queue if wanted(e)]
+        ruled = [labelled(e["note"], labels) for e in dismissed if wanted(e)]
+        tiles[key] = {
+            "key": key,
+            "anchor": f"list-{anchor}",
+            "label": label,
+            "count": len(open_notes) + len(ruled),
+            "notes": open_notes,
+            "dismissed": ruled,
+        }
+    return tiles
+
+
 def labelled(note: dict, labels: dict) -> dict:
     return {
         **note,
@@ -373,6 +399,7 @@ def review(request, map_id):
     }
     for entry in queue:
         by_reason.setdefault(entry["reason"], []).append(labelled(entry["note"], labels))
+    glance = review_glance(summary, labels)
     segments = [segment["name"] for segment in summary.get("segments", [])]
     coverage = summary.get("coverage") or {}
     coverage_rows = [
@@ -398,6 +425,7 @@ def review(request, map_id):
             "rows": rows,
             "statuses": list(STATUS_LABELS.items()),
             "status_totals": [(s, STATUS_LABELS[s], summary["counts"][s]) for s in STATUSES],
+            "glance": glance,
             "assumptions": by_reason["assumption"],
             "contested": by_reason["contested"],
             "stale": by_reason["stale"],

@@ -38,7 +38,7 @@ class NoteStatus:
     narrow: bool
     supports: int
     contradicts: int
-    # The last day on which the freshest supporting evidence is still fresh.
+    # The last day on which the freshest supporting evidence is (or was) fresh; None without.
     fresh_until: date | None
 
 
@@ -86,7 +86,8 @@ def compute_status(
         narrow=narrow,
         supports=len(supports),
         contradicts=len(contradicts),
-        fresh_until=max((fresh_until(link) for link in fresh_supports), default=None),
+        # In the past for a stale note: the last day its freshest support counted (contract).
+        fresh_until=max((fresh_until(link) for link in supports), default=None),
     )
 
 

@@ -138,9 +138,11 @@ def test_the_status_follows_the_table(links, today, window, shelf):
         and len({f.source_kind for f in supports}) == 1
         and len({f.segment_id for f in supports} - {None}) <= 1
     )
-    assert (result.fresh_until is not None) == any(fresh(f) for f in supports)
-    if result.fresh_until is not None:
+    assert (result.fresh_until is not None) == bool(supports)
+    if any(fresh(f) for f in supports):
         assert result.fresh_until >= today
+    elif supports:
+        assert result.fresh_until < today  # the day it went stale is the day after
 
 
 @given(links=links_strategy)
