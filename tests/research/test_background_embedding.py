@@ -65,6 +65,9 @@ def test_an_import_that_creates_nothing_enqueues_nothing(
     assert DBTaskResult.objects.count() == 1
 
 
+# The worker closes and reopens its database connection between tasks, as in production: a
+# test transaction would not survive that on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_enqueued_survives_until_a_worker_runs_it(
     rita, workspace, settings, django_capture_on_commit_callbacks
 ):
