@@ -266,6 +266,7 @@ export class EvidencePanel {
     });
     this.announce("Evidence unlinked. Undo is in the notice at the bottom of the page.");
     this.refreshNote();
+    if (this.me.can_research) this.loadSuggestions(); // the unlinked item may be suggested again
   }
 
   /** Undo of an unlink: the same evidence, stance and reason, linked again. */
@@ -439,7 +440,9 @@ export class EvidencePanel {
       return;
     }
     if (!result.ok) return;
-    const suggestions = result.data.results || [];
+    // An answer computed before a link made meanwhile (an undo, say) may still list its item.
+    const linked = new Set(this.links.map((link) => link.evidence.id));
+    const suggestions = (result.data.results || []).filter((suggestion) => !linked.has(suggestion.evidence.id));
     this.suggestionsSection.hidden = false;
     const incomplete = result.data.complete === false;
     this.suggestionsPending.hidden = !incomplete;
