@@ -9,7 +9,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ROOT, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,7 @@ def test_a_researcher_links_with_a_reason_unlinks_and_undoes(board_server, open_
     suggestion.get_by_role("button", name=re.compile("^Link as supporting")).click()
     reason = suggestion.get_by_label("Why does this support the note? (optional)")
     expect(reason).to_be_focused()
+    assert run_axe(rita) == []  # the facts and the reason form, as a screen reader meets them
     reason.fill("Priya: <b>three days</b> every month")
     suggestion.get_by_role("button", name=re.compile("^Link as supporting")).click()
 
@@ -119,6 +120,7 @@ def test_the_library_shows_embedding_progress_until_the_worker_is_done(board_ser
     expect(page.get_by_role("status").filter(has_text="Import finished")).to_be_visible()
     progress = page.locator("#embedding-progress-text")
     expect(progress).to_have_text(re.compile(r"^Embedding \d+ of \d+ evidence items"))
+    assert run_axe(page) == []
 
     # Suggestions meanwhile say they are not complete.
     board = board_server.new_map("Night use")
