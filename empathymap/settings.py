@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "maps",
     "research",
 ]
@@ -106,6 +108,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+
+# Background work (research/tasks.py): tasks are rows in the database until a worker process
+# (`manage.py db_worker`) runs them. TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs them in the web process instead, at once (no worker; an import then waits for them).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -31,6 +31,7 @@ api_v1 = [
     path("evidence/", research_api.EvidenceListView.as_view()),
     path("evidence/<int:evidence_id>/", research_api.EvidenceDetailView.as_view()),
     path("workspaces/<slug:slug>/imports/", research_api.ImportView.as_view()),
+    path("workspaces/<slug:slug>/embedding/", research_api.EmbeddingProgressView.as_view()),
     path("notes/<int:note_id>/suggestions/", research_api.NoteSuggestionsView.as_view()),
     path("research-requests/", research_api.ResearchRequestListView.as_view()),
     path("maps/<int:map_id>/export/", research_api.MapExportView.as_view()),

@@ -349,6 +349,11 @@ class ReviewSerializer(serializers.Serializer):
         many=True,
         help_text="Assumptions, then contested, stale and narrow notes; dismissed notes left out.",
     )
+    dismissed = QueueEntrySerializer(
+        many=True,
+        help_text="The notes a lead dismissed that the queue leaves out, in its order: with the "
+        "queue, each status's notes add up to its count.",
+    )
     stale_soon_days = serializers.IntegerField()
     stale_soon = NoteSerializer(
         many=True, help_text="Supported notes whose evidence goes stale within stale_soon_days."

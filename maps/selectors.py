@@ -275,7 +275,8 @@ def map_review(
 ) -> dict:
     """The lead's overview of a map's live notes (contract: review), in a fixed number of queries.
 
-    Dismissed notes are counted but left out of the assumption queue: the lead has ruled on them.
+    Dismissed notes are counted but left out of the assumption queue (the lead has ruled on
+    them); `dismissed` lists them, so that each status's count equals its notes in both lists.
     `changes` covers what happened since `since`, else since the last review (`map_changes`).
     `viewer` (maps/visibility.py) leaves out the notes hidden from the caller while drafting.
     """
@@ -301,12 +302,10 @@ def map_review(
     def board_order(note: dict) -> tuple:
         return (section_order[note["section"]], note["position"], note["id"])
 
-    queue = [
-        note
-        for note in notes
-        if queue_reason(note) is not None and note["review"]["state"] != ReviewState.DISMISSED
-    ]
-    queue.sort(key=lambda note: (QUEUE_ORDER[queue_reason(note)], *board_order(note)))
+    needing_work = [note for note in notes if queue_reason(note) is not None]
+    needing_work.sort(key=lambda note: (QUEUE_ORDER[queue_reason(note)], *board_order(note)))
+    queue = [note for note in needing_work if note["review"]["state"] != ReviewState.DISMISSED]
+    dismissed = [note for note in needing_work if note["review"]["state"] == ReviewState.DISMISSED]
 
     day = evidence_status.today()
     horizon = (day + timedelta(days=stale_soon_days)).isoformat()
@@ -343,6 +342,8 @@ def map_review(
             if not any(row[segment["name"]] for row in coverage.by_section.values())
         ],
         "assumption_queue": [{"reason": queue_reason(note), "note": note} for note in queue],
+        # The queue's notes that the lead dismissed: counted in `counts`, listed apart.
+        "dismissed": [{"reason": queue_reason(note), "note": note} for note in dismissed],
         "stale_soon_days": stale_soon_days,
         "stale_soon": stale_soon,
         "teams": team_view(notes),

@@ -295,6 +295,30 @@ def board(request, map_id):
     )
 
 
+def review_glance(summary: dict, labels: dict) -> dict:
+    """The review's at-a-glance tiles and the lists they link to, counted by one rule: every
+    live note of the status (as `counts`), the dismissed ones listed apart at the end."""
+    queue = summary["assumption_queue"]
+    dismissed = summary["dismissed"]
+    tiles = {}
+    for key, anchor, wanted in (
+        ("assumption", "assumptions", lambda e: e["reason"] == "assumption"),
+        ("contested", "contested", lambda e: e["reason"] == "contested"),
+        ("stale", "stale", lambda e: e["reason"] == "stale"),
+        # Narrow notes of any status: a contested or stale one is also in that list.
+        ("narrow", "narrow", lambda e: e["note"]["narrow"]),
+    ):
+        open_notes = [labelled(e["note"], labels) for e in queue if wanted(e)]
+        ruled = [labelled(e["note"], labels) for e in dismissed if wanted(e)]
+        tiles[key] = {
+            "anchor": f"list-{anchor}",
+            "count": len(open_notes) + len(ruled),
+            "notes": open_notes,
+            "dismissed": ruled,
+        }
+    return tiles
+
+
 def labelled(note: dict, labels: dict) -> dict:
     return {
         **note,
@@ -411,18 +435,7 @@ def review(request, map_id):
         }
         for key, counts in summary["by_section"].items()
     ]
-    queue = summary.get("assumption_queue")
-    if queue is None:  # a summary without the queue: every note that needs evidence
-        notes = visibility.visible_notes(viewer, selectors.map_notes(empathy_map=empathy_map))
-        queue = [{"reason": n["status"], "note": n} for n in notes if n["status"] != "supported"]
-    by_reason: dict[str, list[dict]] = {
-        "assumption": [],
-        "contested": [],
-        "stale": [],
-        "narrow": [],
-    }
-    for entry in queue:
-        by_reason.setdefault(entry["reason"], []).append(labelled(entry["note"], labels))
+    glance = review_glance(summary, labels)
     segments = [segment["name"] for segment in summary.get("segments", [])]
     coverage = summary.get("coverage") or {}
     coverage_rows = [
@@ -448,10 +461,7 @@ def review(request, map_id):
             "rows": rows,
             "statuses": list(STATUS_LABELS.items()),
             "status_totals": [(s, STATUS_LABELS[s], summary["counts"][s]) for s in STATUSES],
-            "assumptions": by_reason["assumption"],
-            "contested": by_reason["contested"],
-            "stale": by_reason["stale"],
-            "narrow": by_reason["narrow"],
+            "glance": glance,
             "stale_soon": [labelled(note, labels) for note in summary.get("stale_soon", [])],
             "segments": segments,
             "coverage_rows": coverage_rows if segments else [],

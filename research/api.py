@@ -474,12 +474,19 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestionsSerializer(serializers.Serializer):
     results = SuggestionSerializer(many=True)
+    complete = serializers.BooleanField(
+        help_text="False while some unlinked evidence still waits for its vector (imports are "
+        "embedded in the background): those items are ranked by their words only until then."
+    )
+    pending = serializers.IntegerField(
+        help_text="Unlinked evidence items of the workspace still waiting for their vector."
+    )
 
 
 class NoteSuggestionsView(APIView):
     @extend_schema(responses={200: SuggestionsSerializer, **ERRORS}, tags=["research"])
     def get(self, request, note_id):
-        suggestions = selectors.note_suggestions(user=request.user, note_id=note_id)
+        found = selectors.note_suggestions_with_progress(user=request.user, note_id=note_id)
         results = [
             {
                 "evidence": selectors.evidence_payload(item.evidence),
@@ -487,9 +494,26 @@ class NoteSuggestionsView(APIView):
                 "matched": item.matched,
                 "reason": item.reason,
             }
-            for item in suggestions
+            for item in found.results
         ]
-        return Response({"results": results})
+        return Response({"results": results, "complete": found.complete, "pending": found.pending})
+
+
+class EmbeddingProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Evidence items of the workspace.")
+    embedded = serializers.IntegerField(help_text="Of them, those with a vector.")
+    pending = serializers.IntegerField(help_text="Of them, those a worker has still to embed.")
+
+
+class EmbeddingProgressView(APIView):
+    @extend_schema(responses={200: EmbeddingProgressSerializer, **ERRORS}, tags=["research"])
+    def get(self, request, slug):
+        progress = selectors.embedding_progress(user=request.user, workspace_slug=slug)
+        return Response(embedding_progress_payload(progress))
+
+
+def embedding_progress_payload(progress) -> dict:
+    return {"total": progress.total, "embedded": progress.embedded, "pending": progress.pending}
 
 
 # Research requests ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from maps.selectors import (
     require_membership,
     require_role,
     username,
+    workspace_for_user,
 )
 from research import embeddings
 from research import status as evidence_status
@@ -219,6 +220,41 @@ SEMANTIC_CANDIDATES = 10000
 
 
 @dataclass(frozen=True)
+class EmbeddingProgress:
+    total: int  # evidence items of the workspace
+    embedded: int  # of them with a vector (suggested by meaning as well as by words)
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.embedded
+
+
+def embedding_progress_of(evidence: QuerySet[Evidence]) -> EmbeddingProgress:
+    """How many of these items have a vector, in one query."""
+    counts = evidence.aggregate(
+        total=Count("pk"), embedded=Count("pk", filter=Q(embedding__isnull=False))
+    )
+    return EmbeddingProgress(total=counts["total"], embedded=counts["embedded"])
+
+
+def embedding_progress(*, user, workspace_slug: str) -> EmbeddingProgress:
+    """How far the background embedding of a workspace's evidence is (any member)."""
+    workspace = workspace_for_user(user=user, slug=workspace_slug)
+    return embedding_progress_of(Evidence.objects.filter(workspace_id=workspace.pk))
+
+
+@dataclass(frozen=True)
+class NoteSuggestions:
+    results: list["SuggestedEvidence"]
+    # Unlinked items still waiting for their vector: ranked by their words only until then.
+    pending: int
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0
+
+
+@dataclass(frozen=True)
 class SuggestedEvidence:
     evidence: Evidence
     score: float
@@ -232,6 +268,15 @@ def suggestion_candidates(*, note) -> QuerySet[Evidence]:
     return Evidence.objects.filter(workspace_id=note.map.workspace_id).exclude(pk__in=linked)
 
 
+def note_suggestions_with_progress(
+    *, user, note_id: int, limit: int = SUGGESTION_LIMIT
+) -> NoteSuggestions:
+    """`note_suggestions`, and how many candidates still wait for their vector."""
+    note = note_for_user(user=user, note_id=note_id)
+    pending = suggestion_candidates(note=note).filter(embedding__isnull=True).count()
+    return NoteSuggestions(results=suggestions_for_note(note=note, limit=limit), pending=pending)
+
+
 def note_suggestions(
     *, user, note_id: int, limit: int = SUGGESTION_LIMIT
 ) -> list[SuggestedEvidence]:
@@ -240,7 +285,11 @@ def note_suggestions(
     The word ranker's order and the order by meaning (cosine of the stored vectors to the
     note's, embedded here) are fused by reciprocal rank; see docs/suggestions.md.
     """
-    note = note_for_user(user=user, note_id=note_id)
+    return suggestions_for_note(note=note_for_user(user=user, note_id=note_id), limit=limit)
+
+
+def suggestions_for_note(*, note, limit: int = SUGGESTION_LIMIT) -> list[SuggestedEvidence]:
+    """`note_suggestions` for a note the caller may read."""
     candidates = suggestion_candidates(note=note)
     by_words = candidates
     if candidates.count() > SUGGESTION_CANDIDATES:

@@ -3,13 +3,12 @@
 import hashlib
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from maps.events import lock_map, record_event
@@ -40,6 +39,7 @@ from research.selectors import (
     source_for_user,
 )
 from research.status import today
+from research.tasks import embedding_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -591,7 +591,7 @@ def evidence_import(
                 created_by=actor,
             )
         if items:
-            Evidence.objects.bulk_create(
+            created = Evidence.objects.bulk_create(
                 [
                     _evidence(
                         workspace=workspace,
@@ -610,9 +610,8 @@ def evidence_import(
                 ],
                 batch_size=INSERT_BATCH,
             )
-            # Tens of thousands of rows take minutes to embed: not in the request.
-            workspace_id = workspace.pk
-            transaction.on_commit(lambda: embed_in_background(workspace_id=workspace_id))
+            # Tens of thousands of rows take minutes to embed: a worker does it (tasks.py).
+            embedding_schedule(evidence_ids=[evidence.pk for evidence in created])
     report.created = len(items)
     if source is not None:
         report.source = source.pk
@@ -748,65 +747,3 @@ def _evidence(
         external_key=key,
         created_by=actor,
     )
-
-
-# Embeddings -------------------------------------------------------------------------------------
-
-EMBED_BATCH = 32
-# One background embedding at a time per process: it then takes one core, not all of them.
-_background_embedding = threading.Lock()
-
-
-def evidence_embed_missing(
-    *, workspace_id: int | None = None, batch_size: int = EMBED_BATCH
-) -> int:
-    """Embed the evidence that has no vector yet (of one workspace, or all); return how many.
-
-    In batches by ascending id, each saved as soon as it is embedded, so an interrupted run
-    keeps what it did and the next one goes on from there. Items added meanwhile with higher
-    ids are picked up too.
-    """
-    pending = Evidence.objects.filter(embedding__isnull=True)
-    if workspace_id is not None:
-        pending = pending.filter(workspace_id=workspace_id)
-    done = 0
-    last_id = 0
-    while True:
-        batch = list(
-            pending.filter(pk__gt=last_id).order_by("pk").values_list("pk", "text")[:batch_size]
-        )
-        if not batch:
-            return done
-        vectors = embeddings.embed([text for _, text in batch])
-        for (evidence_id, _), vector in zip(batch, vectors, strict=True):
-            Evidence.objects.filter(pk=evidence_id).update(embedding=embeddings.to_bytes(vector))
-        done += len(batch)
-        last_id = batch[-1][0]
-
-
-def embed_in_background(*, workspace_id: int) -> threading.Thread:
-    """Start embedding a workspace's new evidence in a daemon thread (after an import commits).
-
-    A daemon thread dies with its process; whatever it did not reach keeps a null vector
-    until `manage.py embed_evidence` (and is suggested by its words meanwhile).
-    """
-    thread = threading.Thread(
-        target=_embed_workspace,
-        args=(workspace_id,),
-        name=f"embed-evidence-{workspace_id}",
-        daemon=True,
-    )
-    thread.start()
-    return thread
-
-
-def _embed_workspace(workspace_id: int) -> None:
-    try:
-        with _background_embedding:
-            count = evidence_embed_missing(workspace_id=workspace_id)
-        logger.info("embedded %d evidence item(s) of workspace %d", count, workspace_id)
-    except Exception:
-        logger.exception("embedding the evidence of workspace %d failed", workspace_id)
-    finally:
-        # The thread opened its own connection; nothing else would ever close it.
-        connection.close()

@@ -38,7 +38,7 @@ class NoteStatus:
     narrow: bool
     supports: int
     contradicts: int
-    # The last day on which the freshest supporting evidence is still fresh.
+    # The last day on which the freshest supporting evidence is (or was) fresh; None without.
     fresh_until: date | None
     # For a stale note: the first day none of its supporting evidence was fresh any more.
     stale_since: date | None = None
@@ -88,7 +88,8 @@ def compute_status(
         narrow=narrow,
         supports=len(supports),
         contradicts=len(contradicts),
-        fresh_until=max((fresh_until(link) for link in fresh_supports), default=None),
+        # In the past for a stale note: the last day its freshest support counted (contract).
+        fresh_until=max((fresh_until(link) for link in supports), default=None),
         stale_since=(
             max(fresh_until(link) for link in supports) + timedelta(days=1)
             if status == STALE

@@ -163,8 +163,23 @@ def library(request, slug):
             "can_research": can_research,
             "import_report": import_report,
             "segment_question": segment_question,
+            "embedding": embedding_status(
+                selectors.embedding_progress(user=request.user, workspace_slug=slug)
+            ),
         },
     )
+
+
+def embedding_status(progress) -> dict:
+    """The library's line about background embedding; static/js/embedding-progress.js keeps
+    it current with the same words."""
+    return {
+        "total": progress.total,
+        "embedded": progress.embedded,
+        "pending": progress.pending,
+        "text": f"Embedding {progress.embedded:,} of {progress.total:,} evidence items"
+        " for suggestions by meaning.",
+    }
 
 
 DATE_SOURCES = {

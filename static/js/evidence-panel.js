@@ -6,11 +6,18 @@ import { STATUS_HELP, el, evidenceSummary, freshnessText, icon } from "./board-v
 
 const STANCE_LABELS = { supports: "Supports", contradicts: "Contradicts" };
 
+// How long an undo stays offered after unlinking.
+const UNDO_MS = 8000;
+
 function formatDate(iso) {
   if (!iso) return "no date";
   const date = new Date(`${iso.slice(0, 10)}T00:00:00`);
   if (Number.isNaN(date.getTime())) return iso;
   return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+function shortText(text, length = 50) {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 
 export class EvidencePanel {
@@ -26,6 +33,7 @@ export class EvidencePanel {
     this.trigger = null;
     this.links = [];
     this.suggestionsAvailable = true; // until the endpoint answers 404
+    this.formCount = 0;
     this.refreshTimer = null;
     this.root.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !event.target.closest("select")) {
@@ -94,10 +102,14 @@ export class EvidencePanel {
         "section",
         { class: "panel-section", "aria-labelledby": "panel-suggest-heading", hidden: true },
         el("h3", { id: "panel-suggest-heading", text: "Suggested evidence" }),
-        el("p", { class: "help", text: "Unlinked evidence whose words match this note." }),
+        el("p", { class: "help", text: "Unlinked evidence whose words or meaning match this note. Read each in full before you link it." }),
       );
+      this.suggestionsPendingText = el("span");
+      const checkAgain = el("button", { type: "button", class: "button button-quiet button-small", text: "Check again" });
+      checkAgain.addEventListener("click", () => this.loadSuggestions());
+      this.suggestionsPending = el("p", { class: "suggestions-pending", role: "status", hidden: true }, this.suggestionsPendingText, " ", checkAgain);
       this.suggestionsList = el("ul", { class: "evidence-list", "aria-labelledby": "panel-suggest-heading" });
-      this.suggestionsSection.append(this.suggestionsList);
+      this.suggestionsSection.append(this.suggestionsPending, this.suggestionsList);
       children.push(this.suggestionsSection);
     } else {
       const library = el("a", { href: this.data.urls.library, text: "Browse the evidence library" });
@@ -182,10 +194,29 @@ export class EvidencePanel {
     return [quote, meta, links];
   }
 
+  /** Where a candidate comes from, every field named, before anyone links it. */
+  evidenceFacts(evidence) {
+    const facts = [
+      ["Source", evidence.source_title],
+      ["Kind", this.labels.kinds[evidence.kind] || evidence.kind],
+      ["Participant", evidence.participant || "not recorded"],
+      ["Where", evidence.locator || "not recorded"],
+      ["Collected", formatDate(evidence.collected_on)],
+      ["Segment", evidence.segment_name || "none"],
+    ];
+    const list = el("dl", { class: "evidence-facts" });
+    for (const [term, value] of facts) list.append(el("dt", { text: term }), el("dd", { text: value }));
+    return list;
+  }
+
   linkItem(link) {
     const stance = el("span", { class: `stance stance-${link.stance}` });
     stance.append(icon(link.stance === "supports" ? "supported" : "contested"), STANCE_LABELS[link.stance] || link.stance);
-    const item = el("li", { class: `evidence-item stance-item-${link.stance}` }, stance, ...this.evidenceBody(link.evidence));
+    const item = el("li", { class: `evidence-item stance-item-${link.stance}`, "data-link": link.id }, stance, ...this.evidenceBody(link.evidence));
+    if (link.comment) {
+      item.append(el("p", { class: "link-reason" }, el("strong", { text: "Reason: " }), link.comment));
+    }
+    if (link.created_by) item.append(el("p", { class: "evidence-meta", text: `Linked by ${link.created_by}` }));
     if (this.me.can_research) {
       const unlink = el("button", { type: "button", class: "button button-small button-danger" });
       unlink.append("Unlink", el("span", { class: "visually-hidden", text: ` evidence: ${link.evidence.text.slice(0, 60)}` }));
@@ -206,13 +237,39 @@ export class EvidencePanel {
     this.links = this.links.filter((other) => other.id !== link.id);
     this.renderLinks();
     this.title.focus();
-    this.announce("Evidence unlinked.");
+    this.toast(`Evidence unlinked: “${shortText(link.evidence.text)}”`, {
+      action: "Undo",
+      onAction: () => this.relink(link),
+      timeout: UNDO_MS,
+    });
+    this.announce("Evidence unlinked. Undo is in the notice at the bottom of the page.");
     this.refreshNote();
+    if (this.me.can_research) this.loadSuggestions(); // the unlinked item may be suggested again
   }
 
-  async link(evidence, stance, button) {
+  /** Undo of an unlink: the same evidence, stance and reason, linked again. */
+  async relink(link) {
+    const body = { evidence: link.evidence.id, stance: link.stance, comment: link.comment || "" };
+    const result = await api("POST", `${this.data.urls.api}notes/${link.note}/links/`, body);
+    if (!result.ok) {
+      this.toast(errorText(result), { kind: "error" });
+      return;
+    }
+    if (link.note === this.noteId && !this.root.hidden) {
+      this.links.push(result.data);
+      this.renderLinks();
+      this.removeSuggestion(link.evidence.id);
+    }
+    this.announce("Link restored.");
+    const note = await api("GET", `${this.data.urls.api}notes/${link.note}/`);
+    if (note.ok) this.onNote(note.data);
+  }
+
+  async link(evidence, stance, button, comment = "") {
     button.disabled = true;
-    const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/links/`, { evidence: evidence.id, stance });
+    const body = { evidence: evidence.id, stance };
+    if (comment) body.comment = comment;
+    const result = await api("POST", `${this.data.urls.api}notes/${this.noteId}/links/`, body);
     if (!result.ok) {
       button.disabled = false;
       this.toast(errorText(result), { kind: "error" });
@@ -222,9 +279,12 @@ export class EvidencePanel {
     this.renderLinks();
     this.announce(`Linked as ${stance === "supports" ? "supporting" : "contradicting"} evidence.`);
     this.refreshNote();
-    if (this.suggestionsList) {
-      for (const item of this.suggestionsList.querySelectorAll(`[data-evidence="${evidence.id}"]`)) item.remove();
-    }
+    this.removeSuggestion(evidence.id);
+  }
+
+  removeSuggestion(evidenceId) {
+    if (!this.suggestionsList) return;
+    for (const item of this.suggestionsList.querySelectorAll(`[data-evidence="${evidenceId}"]`)) item.remove();
   }
 
   async refreshNote() {
@@ -275,17 +335,18 @@ export class EvidencePanel {
   }
 
   candidateItem(evidence, matched = [], reason = "") {
-    const item = el("li", { class: "evidence-item", "data-evidence": evidence.id }, ...this.evidenceBody(evidence));
+    const [quote, , links] = this.evidenceBody(evidence);
+    const item = el("li", { class: "evidence-item", "data-evidence": evidence.id }, quote, this.evidenceFacts(evidence), links);
     if (matched.length) item.append(el("p", { class: "help", text: `Matches: ${matched.join(", ")}` }));
     else if (reason) item.append(el("p", { class: "help", text: `Why suggested: ${reason}` }));
     const actions = el("div", { class: "evidence-actions" });
     for (const stance of ["supports", "contradicts"]) {
-      const button = el("button", { type: "button", class: `button button-small link-${stance}` });
+      const button = el("button", { type: "button", class: `button button-small link-${stance}`, "aria-expanded": "false" });
       button.append(
-        stance === "supports" ? "Link as supporting" : "Link as contradicting",
+        stance === "supports" ? "Link as supporting…" : "Link as contradicting…",
         el("span", { class: "visually-hidden", text: `: ${evidence.text.slice(0, 60)}` }),
       );
-      button.addEventListener("click", () => this.link(evidence, stance, button));
+      button.addEventListener("click", () => this.openLinkForm(item, evidence, stance, actions, button));
       actions.append(button);
     }
     const linkedNote = el("p", { class: "linked-note", hidden: true, text: "Linked to this note." });
@@ -293,12 +354,54 @@ export class EvidencePanel {
     return item;
   }
 
+  /** The second step of linking: an optional reason, then the link itself (or cancel). */
+  openLinkForm(item, evidence, stance, actions, opener) {
+    item.querySelector(".link-form")?.remove();
+    const id = `panel-link-reason-${(this.formCount += 1)}`;
+    const supporting = stance === "supports";
+    const reason = el("textarea", { id, name: "comment", rows: "2", maxlength: "2000" });
+    const save = el("button", { type: "submit", class: "button button-primary button-small" });
+    save.append(supporting ? "Link as supporting" : "Link as contradicting", el("span", { class: "visually-hidden", text: `: ${evidence.text.slice(0, 60)}` }));
+    const cancel = el("button", { type: "button", class: "button button-quiet button-small", text: "Cancel" });
+    const form = el(
+      "form",
+      { class: `link-form link-form-${stance}` },
+      el("label", { for: id, text: supporting ? "Why does this support the note? (optional)" : "Why does this contradict the note? (optional)" }),
+      reason,
+      el("div", { class: "evidence-actions" }, save, cancel),
+    );
+    const close = () => {
+      form.remove();
+      actions.hidden = false;
+      opener.setAttribute("aria-expanded", "false");
+      opener.focus();
+    };
+    cancel.addEventListener("click", close);
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        close();
+      }
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await this.link(evidence, stance, save, reason.value.trim());
+      if (save.disabled) form.remove(); // linked: the item now says so
+    });
+    opener.setAttribute("aria-expanded", "true");
+    actions.hidden = true;
+    actions.after(form);
+    reason.focus();
+  }
+
   markLinkedResults() {
     if (!this.results) return;
     const linked = new Set(this.links.map((link) => link.evidence.id));
     for (const item of this.results.querySelectorAll("[data-evidence]")) {
       const isLinked = linked.has(Number(item.dataset.evidence));
-      item.querySelector(".evidence-actions").hidden = isLinked;
+      if (isLinked) item.querySelector(".link-form")?.remove();
+      item.querySelector(".evidence-actions").hidden = isLinked || Boolean(item.querySelector(".link-form"));
       item.querySelector(".linked-note").hidden = !isLinked;
     }
   }
@@ -315,8 +418,16 @@ export class EvidencePanel {
       return;
     }
     if (!result.ok) return;
-    const suggestions = result.data.results || [];
+    // An answer computed before a link made meanwhile (an undo, say) may still list its item.
+    const linked = new Set(this.links.map((link) => link.evidence.id));
+    const suggestions = (result.data.results || []).filter((suggestion) => !linked.has(suggestion.evidence.id));
     this.suggestionsSection.hidden = false;
+    const incomplete = result.data.complete === false;
+    this.suggestionsPending.hidden = !incomplete;
+    if (incomplete) {
+      const pending = result.data.pending;
+      this.suggestionsPendingText.textContent = `Suggestions are not complete yet: ${pending} evidence item${pending === 1 ? " is" : "s are"} still being embedded, and until then found by their words only.`;
+    }
     if (!suggestions.length) {
       this.suggestionsList.replaceChildren(el("li", { class: "muted", text: "No suggestions: no unlinked evidence shares this note's words." }));
       return;

@@ -76,7 +76,7 @@ def full_map(api, team, empathy_map):
     base = f"/api/v1/maps/{empathy_map.pk}/notes/"
     specs = [
         ("says", "Closes the books on day five", "research", "yellow", [(fresh, "supports")]),
-        ("pains", "Hates copying numbers", "support", "#ff8800", [(old, "supports")]),
+        ("pains", "Hates copying numbers", "support", "orange", [(old, "supports")]),
         ("does", "Opens the dashboard daily", "product", "blue", [(usage_month, "supports")]),
         ("thinks", "Wants consolidation", "sales", "pink", [(fresh, "contradicts")]),
         ("feels", "Anxious at month end", "design", "yellow", []),

@@ -52,7 +52,7 @@ def test_each_row_of_the_status_table(api, vera, empathy_map, link):
         assumption.pk: ("assumption", None),
         only_old_contradiction.pk: ("assumption", None),
         contested.pk: ("contested", "2026-12-26"),
-        stale.pk: ("stale", None),
+        stale.pk: ("stale", "2026-06-29"),  # the contract: in the past for a stale note
         supported.pk: ("supported", "2026-06-30"),
     }
     notes = api(vera).get(f"/api/v1/maps/{empathy_map.pk}/").data["notes"]
@@ -74,7 +74,7 @@ def test_a_lead_sets_a_shelf_life_per_source_kind(api, alice, vera, empathy_map,
     assert response.data["shelf_life"] == {"usage_data": 90, "interview": 365}
 
     assert note_of(api, vera, usage)["status"] == "stale"
-    assert note_of(api, vera, usage)["fresh_until"] is None
+    assert note_of(api, vera, usage)["fresh_until"] == "2026-06-20"  # went stale on the 21st
     assert note_of(api, vera, interview)["status"] == "supported"
     assert note_of(api, vera, interview)["fresh_until"] == "2026-09-03"
 

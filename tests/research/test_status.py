@@ -138,9 +138,11 @@ def test_the_status_follows_the_table(links, today, window, shelf):
         and len({f.source_kind for f in supports}) == 1
         and len({f.segment_id for f in supports} - {None}) <= 1
     )
-    assert (result.fresh_until is not None) == any(fresh(f) for f in supports)
-    if result.fresh_until is not None:
+    assert (result.fresh_until is not None) == bool(supports)
+    if any(fresh(f) for f in supports):
         assert result.fresh_until >= today
+    elif supports:
+        assert result.fresh_until < today  # the day it went stale is the day after
 
 
 @given(links=links_strategy)
@@ -161,7 +163,8 @@ def test_a_stale_note_says_the_day_it_went_stale():
     # Fresh for WINDOW days after collection: stale from the day after the freshest one ends.
     result = status_of(link(age=WINDOW + 10), link(age=WINDOW + 3))
     assert result.status == STALE
-    assert result.fresh_until is None
+    # The contract: fresh_until is in the past for a stale note, the day before it went stale.
+    assert result.fresh_until == result.stale_since - timedelta(days=1)
     assert result.stale_since == TODAY - timedelta(days=WINDOW + 3) + timedelta(days=WINDOW + 1)
     assert result.stale_since == TODAY - timedelta(days=2)
 

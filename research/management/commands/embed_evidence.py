@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from maps.models import Workspace
-from research.services import EMBED_BATCH, evidence_embed_missing
+from research.tasks import EMBED_BATCH, evidence_embed_missing
 
 
 class Command(BaseCommand):

@@ -21,10 +21,10 @@ from research.services import (
     ImportNeedsSegments,
     ImportRejected,
     ImportTooLarge,
-    evidence_embed_missing,
     evidence_import,
     import_limit,
 )
+from research.tasks import evidence_embed_missing
 
 
 class Command(BaseCommand):
@@ -105,7 +105,8 @@ class Command(BaseCommand):
         if len(options["files"]) > 1:
             self.stdout.write(f"total: created {totals['created']}, skipped {totals['skipped']}")
         if totals["created"]:
-            # The service embeds in a background thread that would die with this command.
+            # Embedded here, so that the files are suggested by meaning when the command ends;
+            # the tasks the service enqueued then find nothing left to do.
             embedded = evidence_embed_missing(
                 workspace_id=workspace_id_for_slug(options["workspace"])
             )
