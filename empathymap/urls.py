@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from maps import api as maps_api
+from maps.workshop.urls import api_urlpatterns as workshop_api
 from research import api as research_api
 
 api_v1 = [
@@ -32,6 +33,7 @@ api_v1 = [
     path("notes/<int:note_id>/suggestions/", research_api.NoteSuggestionsView.as_view()),
     path("research-requests/", research_api.ResearchRequestListView.as_view()),
     path("maps/<int:map_id>/export/", research_api.MapExportView.as_view()),
+    *workshop_api,
 ]
 
 urlpatterns = [

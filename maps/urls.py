@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from maps import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("maps/<int:map_id>/", views.board, name="map-board"),
     path("maps/<int:map_id>/review/", views.review, name="map-review"),
     path("maps/<int:map_id>/settings/", views.map_settings, name="map-settings"),
+    path("", include("maps.workshop.urls")),
 ]

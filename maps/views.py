@@ -192,7 +192,7 @@ def board_state(*, user, empathy_map) -> dict:
     return {
         # The map (and its seq) is read before the notes: events after it replay harmlessly.
         "map": selectors.map_payload(empathy_map),
-        "notes": selectors.map_notes(empathy_map=empathy_map),
+        "notes": selectors.map_notes(empathy_map=empathy_map, viewer=user),
         "links": research_selectors.note_link_facts(map_id=empathy_map.pk),
         "segments": [
             {"id": segment.pk, "name": segment.name}
