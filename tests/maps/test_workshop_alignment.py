@@ -131,9 +131,7 @@ def test_history_has_one_point_per_checkpoint_as_it_was_then(api, vera, workshop
     assert all(point["at"] for point in history)
 
 
-def test_loud_assumptions_rank_votes_plus_agreements(
-    api, alice, bob, vera, workshop, empathy_map
-):
+def test_loud_assumptions_rank_votes_plus_agreements(api, alice, bob, vera, workshop, empathy_map):
     n = workshop
     open_vote(api, alice, empathy_map, per_person=3)
     vote(api, alice, n["n7"])

@@ -140,6 +140,7 @@ def test_map_detail_with_stances_votes_and_comments_takes_fixed_queries(
     first = response.data["notes"][0]
     assert first["votes"] == {"total": 2, "mine": 2}
     assert first["comments"] == 1
-    assert sum(first["agreement"]["agree"].values()) + sum(
-        first["agreement"]["disagree"].values()
-    ) == 3
+    assert (
+        sum(first["agreement"]["agree"].values()) + sum(first["agreement"]["disagree"].values())
+        == 3
+    )
