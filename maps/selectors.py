@@ -475,7 +475,8 @@ def map_changes(
 
     # One row per note touched, the latest first; then, for the first few, one row per kind of
     # change and person, each with when it first happened (so the lists keep that order).
-    note_events = events.filter(note_id__isnull=False)
+    # Stances, votes and comments (maps/workshop/) are the workshop's talk, not changes to notes.
+    note_events = events.filter(note_id__isnull=False, kind__in=list(CHANGE_NAMES))
     touched = [
         (note_id, last_at)
         for note_id, last_at in note_events.values("note_id")

@@ -144,3 +144,11 @@ def test_map_detail_with_stances_votes_and_comments_takes_fixed_queries(
         sum(first["agreement"]["agree"].values()) + sum(first["agreement"]["disagree"].values())
         == 3
     )
+
+
+def test_stances_and_comments_are_not_review_changes(api, alice, bob, note, empathy_map):
+    api(alice).post(f"/api/v1/maps/{empathy_map.pk}/review/")
+    put_stance(api, alice, note["id"], "agree")
+    api(bob).post(f"/api/v1/notes/{note['id']}/comments/", {"text": "Hm"}, format="json")
+    changes = api(alice).get(f"/api/v1/maps/{empathy_map.pk}/review/").data["changes"]
+    assert (changes["events"], changes["notes_touched"], changes["notes"]) == (0, 0, [])
