@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "empathymap.context.site",
+                "maps.workshop.context.mentions",
             ],
         },
     },
@@ -213,6 +214,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "research.models.SourceKind",
         "TeamSignalKindEnum": "maps.api.TEAM_SIGNAL_KINDS",
+        "NoteStanceEnum": "maps.models.StanceValue",
+        "StanceEnum": "research.models.Stance",
     },
 }
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from maps import api as maps_api
 from maps import history_api
+from maps.workshop.urls import api_urlpatterns as workshop_api
 from research import api as research_api
 from research import drift_api, portability_api
 
@@ -42,6 +43,7 @@ api_v1 = [
     path("maps/<int:map_id>/drift/", drift_api.MapDriftView.as_view()),
     path("maps/<int:map_id>/drift/notes/", drift_api.MapDriftNoteView.as_view()),
     path("maps/<int:map_id>/duplicate/", portability_api.MapDuplicateView.as_view()),
+    *workshop_api,
 ]
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 """REST API for workspaces, members, maps, notes, reviews and the event log (thin views)."""
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -10,6 +11,8 @@ from rest_framework.views import APIView
 from maps import history, selectors, services, visibility
 from maps.events import event_message
 from maps.models import Layout, Phase, ReviewState, Role, Team
+from maps.workshop import schema as workshop
+from maps.workshop import services as workshop_services
 
 # Shapes, for validation of input and for the OpenAPI schema ----------------------------------
 
@@ -85,6 +88,11 @@ class MapSerializer(serializers.Serializer):
     last_review = LastReviewSerializer(
         read_only=True, allow_null=True, help_text="When a lead last marked the map reviewed."
     )
+    vote = workshop.MapVoteSerializer(read_only=True, allow_null=True, help_text="Null: none yet.")
+    timer = workshop.TimerSerializer(read_only=True, allow_null=True)
+    step = serializers.ChoiceField(
+        choices=workshop.STEP_CHOICES, read_only=True, allow_null=True, help_text=workshop.STEP_HELP
+    )
 
 
 class MapUpdateSerializer(serializers.Serializer):
@@ -105,6 +113,10 @@ class MapUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Lead: drafting hides each team's notes from the other teams; open reveals "
         "them all. Announced with a map.updated event.",
+    )
+    vote = workshop.VoteConfigSerializer(required=False, help_text="Open or close the dot vote.")
+    step = serializers.ChoiceField(
+        choices=workshop.STEP_CHOICES, required=False, allow_null=True, help_text=workshop.STEP_HELP
     )
 
 
@@ -150,6 +162,9 @@ class NoteSerializer(serializers.Serializer):
     deleted = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    agreement = workshop.AgreementSerializer()
+    votes = workshop.NoteVotesSerializer()
+    comments = serializers.IntegerField(help_text="Comments under the note.")
 
 
 class MapDetailSerializer(MapSerializer):
@@ -199,7 +214,7 @@ class ConflictSerializer(ErrorSerializer):
     current = NoteSerializer()
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(workshop.EventWorkshopFields):
     type = serializers.CharField()
     seq = serializers.IntegerField()
     kind = serializers.CharField(
@@ -548,7 +563,7 @@ class MapDetailView(APIView):
             return Response(history.map_as_of(user=request.user, map_id=map_id, as_of=as_of))
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         viewer = visibility.viewer_of_map(empathy_map)
-        notes = selectors.map_notes(empathy_map=empathy_map)
+        notes = selectors.map_notes(empathy_map=empathy_map, viewer=request.user)
         payload = selectors.map_payload(empathy_map)
         payload["notes"] = visibility.visible_notes(viewer, notes)
         payload["hidden"] = visibility.hidden_counts(viewer, notes)
@@ -558,8 +573,19 @@ class MapDetailView(APIView):
         request=MapUpdateSerializer, responses={200: MapSerializer, **ERRORS}, tags=["maps"]
     )
     def patch(self, request, map_id):
-        data = valid(MapUpdateSerializer, request)
-        empathy_map = services.map_update(actor=request.user, map_id=map_id, **data)
+        data = dict(valid(MapUpdateSerializer, request))
+        vote, step = data.pop("vote", None), data.pop("step", workshop_services.UNCHANGED)
+        with transaction.atomic():  # all of the PATCH or none of it
+            if data or (vote is None and step is workshop_services.UNCHANGED):
+                empathy_map = services.map_update(actor=request.user, map_id=map_id, **data)
+            if vote is not None:
+                empathy_map = workshop_services.map_vote_configure(
+                    actor=request.user, map_id=map_id, **vote
+                )
+            if step is not workshop_services.UNCHANGED:
+                empathy_map = workshop_services.map_step_set(
+                    actor=request.user, map_id=map_id, step=step
+                )
         return Response(selectors.map_payload(empathy_map))
 
     @extend_schema(responses={204: None, **ERRORS}, tags=["maps"], description="Archives the map.")
@@ -664,7 +690,9 @@ class MapNotesView(APIView):
         if request.query_params.get("deleted") == "only":
             return Response(history.deleted_notes(user=request.user, empathy_map=empathy_map))
         include_deleted = request.query_params.get("deleted") in ("1", "true")
-        notes = selectors.map_notes(empathy_map=empathy_map, include_deleted=include_deleted)
+        notes = selectors.map_notes(
+            empathy_map=empathy_map, include_deleted=include_deleted, viewer=request.user
+        )
         return Response(visibility.visible_notes(visibility.viewer_of_map(empathy_map), notes))
 
     @extend_schema(
@@ -679,8 +707,8 @@ class MapNotesView(APIView):
 class NoteDetailView(APIView):
     @extend_schema(responses={200: NoteSerializer, **ERRORS}, tags=["notes"])
     def get(self, request, note_id):
-        selectors.note_for_user(user=request.user, note_id=note_id)
-        return Response(selectors.note_data(note_id))
+        note = selectors.note_for_user(user=request.user, note_id=note_id)
+        return Response(workshop_services.note_for_actor(request.user, note))
 
     @extend_schema(
         request=NoteUpdateSerializer,

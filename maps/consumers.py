@@ -35,6 +35,7 @@ from maps import selectors, services, visibility
 from maps.events import event_message, map_group, user_group
 from maps.models import Phase, Role
 from maps.presence import get_presence, heartbeat_seconds
+from maps.workshop import ops as workshop_ops
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ CLOSE_BEHIND = 4408
 # Reconnect later and resume: the database could not be read.
 CLOSE_UNAVAILABLE = 4503
 
-OP_ACTIONS = ("note.create", "note.update", "note.delete")
+OP_ACTIONS = ("note.create", "note.update", "note.delete", *workshop_ops.ACTIONS)
 OP_ID_MAX = 64
 CREATE_FIELDS = ("section", "text", "team", "color", "position")
 UPDATE_FIELDS = ("text", "team", "color", "section", "position")
@@ -56,12 +57,15 @@ LAYER_RETRY_MAX_SECONDS = 5.0
 class OpRefused(Exception):
     """An op (or a message) the server will not apply; nothing changed."""
 
-    def __init__(self, code: str, detail: str, *, field: str | None = None, current=None):
+    def __init__(
+        self, code: str, detail: str, *, field: str | None = None, current=None, reason=None
+    ):
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.field = field
         self.current = current
+        self.reason = reason  # e.g. no_votes_left: the HTTP API's `code` for the same refusal
 
     def message(self, op_id) -> dict:
         message = {"type": "error", "op_id": op_id, "code": self.code, "detail": self.detail}
@@ -69,6 +73,8 @@ class OpRefused(Exception):
             message["field"] = self.field
         if self.current is not None:
             message["current"] = self.current
+        if self.reason:
+            message["reason"] = self.reason
         return message
 
 
@@ -112,6 +118,8 @@ def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict
     """The ack for an op, applying it unless it was applied before. Raises OpRefused."""
     lookup = {"map_id": map_id, "actor": actor, "op_id": op_id}
     try:
+        if action in workshop_ops.ACTIONS:
+            return workshop_ops.apply(**lookup, action=action, data=data)
         stored = selectors.event_for_op(**lookup)
         if stored is None:
             try:
@@ -132,7 +140,8 @@ def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict
         raise OpRefused("conflict", str(conflict), current=current) from None
     except ValidationError as error:
         field, detail = first_error(error)
-        raise OpRefused("invalid", detail, field=field) from None
+        reason = getattr(error, "error_code", None)
+        raise OpRefused("invalid", detail, field=field, reason=reason) from None
     except PermissionDenied as error:
         raise OpRefused("forbidden", str(error) or "Your role may not do this.") from None
     except Http404 as error:

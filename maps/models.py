@@ -101,6 +101,10 @@ class EventKind(models.TextChoices):
     LINK_CREATED = "link.created"
     LINK_DELETED = "link.deleted"
     MAP_UPDATED = "map.updated"
+    # The workshop (maps/workshop/): stances, dot votes and comments.
+    NOTE_STANCE = "note.stance"
+    NOTE_VOTED = "note.voted"
+    COMMENT_CREATED = "comment.created"
 
 
 NOTE_TEXT_MAX = 1000
@@ -165,6 +169,15 @@ class EmpathyMap(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The workshop (maps/workshop/): the dot vote (round 0: never opened), the countdown and
+    # the facilitation step.
+    vote_round = models.PositiveIntegerField(default=0)
+    vote_open = models.BooleanField(default=False)
+    vote_per_person = models.PositiveSmallIntegerField(default=3)
+    vote_blind = models.BooleanField(default=False)
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+    timer_seconds = models.PositiveIntegerField(null=True, blank=True)
+    workshop_step = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "id"]
@@ -281,3 +294,92 @@ class MapEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.map_id}#{self.seq} {self.kind}"
+
+
+# The workshop (maps/workshop/) ----------------------------------------------------------------
+
+
+class StanceValue(models.TextChoices):
+    AGREE = "agree", "I see this too"
+    DISAGREE = "disagree", "Not what I see"
+
+
+class NoteStance(models.Model):
+    """One person's agreement or disagreement with a note; at most one per person and note."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="stances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=8, choices=StanceValue.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "user"], name="stance_unique_user"),
+            models.CheckConstraint(
+                condition=Q(value__in=StanceValue.values), name="stance_value_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.value}s with note {self.note_id}"
+
+
+class NoteVote(models.Model):
+    """A person's dots on a note in one round of a map's dot vote (stackable: `count`)."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveIntegerField()
+    count = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "user", "round"], name="vote_unique_user"),
+            models.CheckConstraint(condition=Q(count__gte=1), name="vote_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.count} on note {self.note_id} (round {self.round})"
+
+
+COMMENT_TEXT_MAX = 2000
+
+
+class Comment(models.Model):
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    text = models.TextField(max_length=COMMENT_TEXT_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["note", "created_at", "id"]
+        indexes = [models.Index(fields=["note", "created_at"], name="comment_note_time")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Mention(models.Model):
+    """`@username` in a comment: the named member's inbox entry."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="mention_user_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="mention_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in comment {self.comment_id}"

@@ -20,6 +20,7 @@ from maps.models import (
     Role,
     Workspace,
 )
+from maps.workshop import notes as workshop_notes
 from research import status as evidence_status
 from research.status import (
     NO_EVIDENCE,
@@ -172,6 +173,7 @@ def map_payload(empathy_map: EmpathyMap) -> dict:
         "created_at": iso(empathy_map.created_at),
         "updated_at": iso(empathy_map.updated_at),
         "last_review": last_review(empathy_map),
+        **workshop_notes.map_fields(empathy_map),
     }
 
 
@@ -226,20 +228,36 @@ def notes_with_users() -> QuerySet[Note]:
     return Note.objects.select_related("author", "reviewed_by", "research_assignee")
 
 
-def map_notes(*, empathy_map: EmpathyMap, include_deleted: bool = False) -> list[dict]:
-    """Every live note of the map with its status, in two queries whatever their number."""
+def map_notes(*, empathy_map: EmpathyMap, include_deleted: bool = False, viewer=None) -> list[dict]:
+    """Every live note of the map with its status and workshop fields, in a fixed number of
+    queries whatever their number. `viewer` (the caller) gets their own stance and votes."""
     notes = notes_with_users().filter(map_id=empathy_map.pk).order_by("section", "position", "id")
     if not include_deleted:
         notes = notes.filter(deleted_at__isnull=True)
+    notes = list(workshop_notes.annotate_notes(notes, viewer=viewer))
     statuses = statuses_for_notes(empathy_map)
-    return [note_payload(note, statuses.get(note.pk, NO_EVIDENCE)) for note in notes]
+    extras = workshop_notes.note_extras(
+        notes,
+        empathy_map=empathy_map,
+        viewer=viewer,
+        viewer_is_lead=workshop_notes.viewer_leads(empathy_map, viewer),
+    )
+    return [
+        {**note_payload(note, statuses.get(note.pk, NO_EVIDENCE)), **extras[note.pk]}
+        for note in notes
+    ]
 
 
-def note_data(note_id: int) -> dict:
-    """One note as clients see it, read fresh from the database."""
-    note = notes_with_users().select_related("map").get(pk=note_id)
+def note_data(note_id: int, *, viewer=None, viewer_is_lead: bool = False) -> dict:
+    """One note as clients see it, read fresh from the database; without a viewer, as every
+    member may see it (events): no `mine`, and no totals of an open blind vote."""
+    notes = notes_with_users().select_related("map").filter(pk=note_id)
+    note = workshop_notes.annotate_notes(notes, viewer=viewer).get()
     statuses = statuses_for_notes(note.map, note_ids=[note.pk])
-    return note_payload(note, statuses.get(note.pk, NO_EVIDENCE))
+    extras = workshop_notes.note_extras(
+        [note], empathy_map=note.map, viewer=viewer, viewer_is_lead=viewer_is_lead
+    )
+    return {**note_payload(note, statuses.get(note.pk, NO_EVIDENCE)), **extras[note.pk]}
 
 
 def events_since(*, empathy_map: EmpathyMap, since: int, limit: int = EVENTS_PAGE_SIZE):
@@ -488,7 +506,8 @@ def map_changes(
 
     # One row per note touched, the latest first; then, for the first few, one row per kind of
     # change and person, each with when it first happened (so the lists keep that order).
-    note_events = events.filter(note_id__isnull=False)
+    # Stances, votes and comments (maps/workshop/) are the workshop's talk, not changes to notes.
+    note_events = events.filter(note_id__isnull=False, kind__in=list(CHANGE_NAMES))
     touched = [
         (note_id, last_at)
         for note_id, last_at in note_events.values("note_id")

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from maps import history_views, views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("maps/<int:map_id>/as-of/", history_views.map_as_of, name="map-as-of"),
     path("maps/<int:map_id>/bin/", history_views.map_bin, name="map-bin"),
     path("notes/<int:note_id>/history/", history_views.note_history, name="note-history"),
+    path("", include("maps.workshop.urls")),
 ]

@@ -229,7 +229,7 @@ def board_state(*, user, empathy_map) -> dict:
     """Everything the board script needs to draw the map before its socket connects."""
     role = Role(empathy_map.role)
     viewer = visibility.viewer_of_map(empathy_map)
-    every_note = selectors.map_notes(empathy_map=empathy_map)
+    every_note = selectors.map_notes(empathy_map=empathy_map, viewer=user)
     notes = visibility.visible_notes(viewer, every_note)
     shown = {note["id"] for note in notes}
     links = research_selectors.note_link_facts(map_id=empathy_map.pk)

@@ -52,3 +52,21 @@ def test_the_bin_leaves_out_other_teams_drafts(api, drafting, empathy_map, alice
     response = api(bob).get(f"/api/v1/maps/{empathy_map.pk}/notes/", {"deleted": "only"})
     assert response.status_code == 200
     assert [note["text"] for note in response.data] == [PRODUCT_MARK]
+
+
+def test_alignment_counts_only_the_notes_a_member_sees_while_drafting(
+    api,
+    drafting,  # noqa: F811
+    empathy_map,
+    alice,
+    bob,
+):
+    design_note = drafting["notes"]["design"]["id"]
+    product_note = drafting["notes"]["product"]["id"]
+
+    seen = api(bob).get(f"/api/v1/maps/{empathy_map.pk}/alignment/").data
+    listed = seen["shared"] + seen["single_team"] + seen["disputed"]
+    assert product_note in listed
+    assert design_note not in listed + seen["loud_assumptions"]
+    lead = api(alice).get(f"/api/v1/maps/{empathy_map.pk}/alignment/").data
+    assert design_note in lead["shared"] + lead["single_team"] + lead["disputed"]
