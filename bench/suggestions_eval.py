@@ -121,6 +121,11 @@ class Semantic:
         self.vectors = model.encode([text for _, text in self.candidates])
         notes = [note["text"] for note in labeled["notes"]]
         self.note_vectors = dict(zip(notes, model.encode(notes), strict=True))
+        # What the product compares with: the note and its section view, averaged.
+        self.query_vectors = {
+            note["text"]: embeddings.note_query_vector(model, note["text"], note["section"])
+            for note in labeled["notes"]
+        }
 
     def _check(self, candidates: Sequence[tuple[int, str]]) -> None:
         if list(candidates) != self.candidates:
@@ -148,15 +153,17 @@ class Semantic:
         )
         return [id_ for id_, _ in ranked]
 
-    def product(self, min_cosine: float | None = None) -> Ranker:
+    def product(self, min_cosine: float | None = None, *, section_view: bool = True) -> Ranker:
         """What the suggestions endpoint does: `fuse_suggestions` of the word ranker's
-        suggestions and every candidate's cosine, at most 20 shown."""
+        suggestions and every candidate's cosine, at most 20 shown. `section_view=False` is
+        the product before the note's section view was added (the note as written only)."""
         floor = self.embeddings.MIN_COSINE if min_cosine is None else min_cosine
+        queries = self.query_vectors if section_view else self.note_vectors
 
         def rank(note_text: str, candidates: Sequence[tuple[int, str]]) -> list[int]:
             self._check(candidates)
             words = rank_evidence(note_text, candidates, limit=len(candidates))
-            similarities = self.vectors @ self.note_vectors[note_text]
+            similarities = self.vectors @ queries[note_text]
             fused = self.embeddings.fuse_suggestions(
                 words, zip(self.ids, similarities.tolist(), strict=True), min_cosine=floor
             )
@@ -172,9 +179,10 @@ def print_semantic(labeled: dict) -> None:
         (f"ranker + cosine, alpha {ALPHA}", semantic.hybrid(ALPHA)),
         (f"reciprocal rank fusion, k {RRF_K}", semantic.rrf),
         (
-            f"the product: RRF, min cosine {semantic.embeddings.MIN_COSINE}",
-            semantic.product(),
+            f"before: RRF, min cosine {semantic.embeddings.MIN_COSINE}",
+            semantic.product(section_view=False),
         ),
+        ("the product: + the section view", semantic.product()),
     ]
     base = per_note(ranker(), labeled)
     print(f"\n{'semantic method':<36} {'recall@5':>8} {'MRR':>6}   vs the ranker, note by note")
@@ -193,6 +201,24 @@ def print_semantic(labeled: dict) -> None:
                 f"    {label:<8} {mean:+.3f} (better on {better}, worse on {worse}; "
                 f"bootstrap 95% {low:+.3f} to {high:+.3f})"
             )
+    print_paired(
+        "the section view vs before", per_note(rows[-1][1], labeled), per_note(rows[-2][1], labeled)
+    )
+
+
+def print_paired(title: str, scores: list, base: list) -> None:
+    """Mean per-note difference of `scores` against `base`, better/worse counts, bootstrap."""
+    print(f"\n{title}, note by note")
+    for index, label in ((0, "recall@5"), (1, "RR")):
+        differences = [new[index] - old[index] for new, old in zip(scores, base, strict=True)]
+        better = sum(d > 0 for d in differences)
+        worse = sum(d < 0 for d in differences)
+        low, high = bootstrap_interval(differences)
+        mean = sum(differences) / len(differences)
+        print(
+            f"    {label:<8} {mean:+.3f} (better on {better}, worse on {worse}; "
+            f"bootstrap 95% {low:+.3f} to {high:+.3f})"
+        )
 
 
 def print_alpha_sweep(labeled: dict) -> None:

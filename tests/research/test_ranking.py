@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -195,3 +196,81 @@ def test_the_held_out_sets_are_well_formed():
         for note in data["notes"]:
             assert 1 <= len(note["relevant"]) <= 6, (name, note["id"])
             assert set(note["relevant"]) <= set(evidence_ids), (name, note["id"])
+
+
+def test_the_blind_set_is_well_formed():
+    # Written by someone who had not seen the ranker; some notes have more than 6 labels.
+    data = json.loads((LABELED.parent / "heldout3.json").read_text(encoding="utf-8"))
+    evidence_ids = [item["id"] for item in data["evidence"]]
+    assert len(evidence_ids) == len(set(evidence_ids)) >= 140
+    assert len(data["notes"]) >= 40
+    assert {note["section"] for note in data["notes"]} <= SECTIONS
+    for note in data["notes"]:
+        assert note["relevant"]
+        assert set(note["relevant"]) <= set(evidence_ids)
+
+
+# Every set's floors ---------------------------------------------------------------------------
+
+# Measured on 2026-12-06 (bench/suggestions_eval.py --data ... --semantic; docs/suggestions.md):
+# (recall@5, MRR) of the word ranker alone and of the product (the word ranker fused with
+# all-MiniLM-L6-v2 cosine of the note and its section view). Each floor is the measured value
+# less 0.03, so that a change that makes any set worse by more than about one note fails.
+# heldout3.json is the blind set: it was run once with the final ranker, never tuned on.
+MEASURED = {
+    # set: ((word ranker recall@5, MRR), (product recall@5, MRR))
+    "labeled.json": ((0.671, 0.909), (0.726, 0.870)),
+    "heldout.json": ((0.516, 0.735), (0.689, 0.830)),
+    "heldout2.json": ((0.643, 0.821), (0.745, 0.887)),
+    "heldout3.json": ((0.442, 0.851), (0.491, 0.892)),
+}
+MARGIN = 0.03
+
+
+def evaluate(data: dict, rank) -> tuple[float, float]:
+    candidates = [(item["id"], item["text"]) for item in data["evidence"]]
+    recalls, reciprocal_ranks = [], []
+    for note in data["notes"]:
+        ranked = rank(note, candidates)
+        recalls.append(recall_at_k(ranked, note["relevant"]))
+        reciprocal_ranks.append(reciprocal_rank(ranked, note["relevant"]))
+    return sum(recalls) / len(recalls), sum(reciprocal_ranks) / len(reciprocal_ranks)
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED))
+def test_the_word_ranker_keeps_its_measured_level_on_every_set(name):
+    data = json.loads((LABELED.parent / name).read_text(encoding="utf-8"))
+    (recall_floor, mrr_floor), _ = (tuple(v - MARGIN for v in pair) for pair in MEASURED[name])
+
+    recall, mrr = evaluate(data, lambda note, c: ids(rank_evidence(note["text"], c)))
+
+    assert recall >= recall_floor
+    assert mrr >= mrr_floor
+
+
+@pytest.fixture(scope="module")
+def model():
+    from research import embeddings
+
+    return embeddings.load_model()
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED))
+def test_the_product_keeps_its_measured_level_on_every_set(name, model):
+    from research.embeddings import fuse_suggestions, note_query_vector
+
+    data = json.loads((LABELED.parent / name).read_text(encoding="utf-8"))
+    vectors = model.encode([item["text"] for item in data["evidence"]])
+    evidence_ids = [item["id"] for item in data["evidence"]]
+    _, (recall_floor, mrr_floor) = (tuple(v - MARGIN for v in pair) for pair in MEASURED[name])
+
+    def rank(note, candidates):
+        words = rank_evidence(note["text"], candidates, limit=len(candidates))
+        query = note_query_vector(model, note["text"], note["section"])
+        cosines = zip(evidence_ids, (vectors @ query).tolist(), strict=True)
+        return [item.evidence_id for item in fuse_suggestions(words, cosines)]
+
+    recall, mrr = evaluate(data, rank)
+
+    assert recall >= recall_floor
+    assert mrr >= mrr_floor

@@ -221,3 +221,24 @@ def test_imported_evidence_is_embedded_by_the_backfill_command(
     pings = Evidence.objects.get(external_key="9001")
     results = suggestions(api, vera, note).data["results"]
     assert [result["evidence"]["id"] for result in results] == [pings.pk]
+
+
+def test_the_note_is_compared_by_its_text_and_its_section_view(
+    api, vera, note, evidence, monkeypatch
+):
+    only_meaning = evidence("Tax season is a nightmare of lost slips")
+    asked = []
+    real = embeddings.embed_note
+
+    def spy(text, section):
+        asked.append((text, section))
+        return real(text, section)
+
+    monkeypatch.setattr(embeddings, "embed_note", spy)
+
+    response = suggestions(api, vera, note)
+
+    assert response.status_code == 200, response.data
+    assert asked == [(note.text, "pains")]
+    found = [result["evidence"]["id"] for result in response.data["results"]]
+    assert only_meaning.pk in found
