@@ -53,6 +53,7 @@ import psycopg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from tests.e2e.processes import (  # noqa: E402
+    BIN,
     Daphne,
     die_with_parent,
     free_port,
@@ -125,14 +126,40 @@ async def wait_quiet(pids: list[int], *, below: float = 0.15, limit: float = 60.
     return round(now() - start, 2)
 
 
+class DaphneIn(Daphne):
+    """tests/e2e/processes.py's Daphne, started in a checkout of our choice."""
+
+    def __init__(self, root: Path, env: dict, log_dir: Path):
+        self.port = free_port()
+        self.log_path = log_dir / f"daphne-{self.port}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(BIN / "daphne"),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "empathymap.asgi:application",
+                ],
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+
+
 class App:
-    """empathymap: `processes` daphne processes on the bench database and Redis."""
+    """empathymap: `processes` daphne processes on the bench database and Redis, running the
+    code of this checkout, or of another one (`--baseline DIR`, to compare in the same run)."""
 
     name = "empathymap"
 
-    def __init__(self, config: "Config", processes: int):
+    def __init__(self, config: "Config", processes: int, root: Path = ROOT):
         self.config = config
         self.processes = processes
+        self.root = root
         self.prefix = f"{config.prefix}{uuid.uuid4().hex[:6]}"
         self.servers: list[Daphne] = []
 
@@ -143,7 +170,9 @@ class App:
             prefix=self.prefix,
             **self.config.server_env,
         )
-        self.servers = [Daphne(env, self.config.log_dir) for _ in range(self.processes)]
+        self.servers = [
+            DaphneIn(self.root, env, self.config.log_dir) for _ in range(self.processes)
+        ]
         for server in self.servers:
             server.wait()
         return self
@@ -164,7 +193,12 @@ class App:
         self.config.forget_prefix(self.prefix)
 
     def logs(self) -> str:
-        return "\n".join(tail(server.log_path, 15) for server in self.servers)
+        """The last lines of the servers' logs, without daphne's access log."""
+        lines = []
+        for server in self.servers:
+            text = tail(server.log_path, 400).splitlines()
+            lines += [line for line in text if '"WS' not in line and "took too long" not in line]
+        return "\n".join(lines[-20:])
 
 
 class Relay:
@@ -477,11 +511,12 @@ async def fanout_case(server, config: Config, params: dict) -> dict:
             port = ports[number % len(ports)]
             writers.append(Writer(run, token, map_id, port, notes, f"m{map_index}w{number}"))
     try:
-        join_seconds = await open_many(viewers, batch=params["join_batch"], timeout=30)
+        # Writers first: a server that refuses joins under load must still be measurable.
         await open_many(writers, batch=50, timeout=30)
-        connected = [viewer for viewer in viewers if viewer.welcome_seconds is not None]
         if not all(writer.welcome_seconds is not None for writer in writers):
             raise RuntimeError(f"a writer could not connect to {server.name}")
+        join_seconds = await open_many(viewers, batch=params["join_batch"], timeout=30)
+        connected = [viewer for viewer in viewers if viewer.welcome_seconds is not None]
         settle_seconds = await wait_quiet(server.pids)
         cpu_before, _ = process_cost(server.pids)
         load_before = load_average()
@@ -670,7 +705,13 @@ async def run_case(config: Config, case: str, params: dict, targets: list[str]) 
     """One case against each target on fresh servers: {"empathymap": {...}, "relay": {...}}."""
     results = {}
     for target in targets:
-        server = (App if target == "empathymap" else Relay)(config, params.get("processes", 1))
+        processes = params.get("processes", 1)
+        if target == "relay":
+            server = Relay(config)
+        elif target == "baseline":
+            server = App(config, processes, root=Path(config.args.baseline).resolve())
+        else:
+            server = App(config, processes)
         server.start()
         try:
             results[target] = await CASES[case](server, config, params)
@@ -786,12 +827,14 @@ def median_of(runs: list[dict], case: str) -> dict:
         for name, pick in picks.items():
             values = [pick(result) for result in results if pick(result) is not None]
             summary[target][name] = statistics.median(values) if values else None
-    app, floor = summary.get("empathymap"), summary.get("relay")
-    if app and floor and case in ("fanout", "throughput"):
-        summary["ratio_to_floor"] = {
-            name: round(app[name] / floor[name], 1) if app[name] and floor[name] else None
-            for name in ("p50", "p99", "acked_ops_per_s")
-        }
+    floor = summary.get("relay")
+    for target, key in (("empathymap", "ratio_to_floor"), ("baseline", "baseline_ratio_to_floor")):
+        app = summary.get(target)
+        if app and floor and case in ("fanout", "throughput"):
+            summary[key] = {
+                name: round(app[name] / floor[name], 1) if app[name] and floor[name] else None
+                for name in ("p50", "p99", "acked_ops_per_s")
+            }
     return summary
 
 
@@ -1006,6 +1049,9 @@ def parse_args(argv=None):
     common.add_argument("--inflight", type=int, default=32, help="ops in flight, all writers")
     common.add_argument("--idle-seconds", type=float, default=15.0)
     common.add_argument("--target", choices=["both", "empathymap", "relay"], default="both")
+    common.add_argument(
+        "--baseline", help="another checkout of empathymap to measure in the same run, too"
+    )
     common.add_argument("--out", help="JSON file (default docs/bench/COMMAND-TIME.json)")
     common.add_argument("--no-out", action="store_true", help="write no JSON file")
     common.add_argument("--log-dir", default=str(Path(tempfile.gettempdir()) / "empathymap-bench"))
@@ -1038,6 +1084,8 @@ async def main_async(args) -> int:
 
     cases = plan(args)
     targets = ["empathymap", "relay"] if args.target == "both" else [args.target]
+    if args.baseline:
+        targets.insert(1, "baseline")
     if not args.redis_url:
         raise SystemExit("bench/fanout.py needs REDIS_URL (the channel layer of a real cluster)")
     report = {
