@@ -21,7 +21,6 @@ import time
 from collections import deque
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -32,6 +31,7 @@ from django.db import DatabaseError
 from django.http import Http404
 
 from maps import selectors, services
+from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group, user_group
 from maps.models import Role
 from maps.presence import get_presence, heartbeat_seconds
@@ -72,7 +72,7 @@ class OpRefused(Exception):
         return message
 
 
-# Database work, run in Django's thread through database_sync_to_async -------------------------
+# Database work, run on the board's database threads (maps/db_threads.py) -------------------------
 
 
 def first_error(error: ValidationError) -> tuple[str | None, str]:
