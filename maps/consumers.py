@@ -33,6 +33,7 @@ from django.http import Http404
 from maps import selectors, services
 from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group, user_group
+from maps.feeds import Shared, feed_for
 from maps.models import Role
 from maps.presence import get_presence, heartbeat_seconds
 
@@ -162,8 +163,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.closing = False
         self.last_sent_seq = 0
         self.outbox: asyncio.Queue | None = None
-        self.presence_queued = False
-        self.presence_sent: list[dict] | None = None
+        self.feed = None  # this process's subscription to the map (maps/feeds.py)
+        self.behind = False  # told to reconnect: its outbox overflowed
+        self.presence_text: str | None = None  # the presence message last sent, as JSON
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
         self.tick_soon = asyncio.Event()
@@ -181,6 +183,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             pass
         finally:
             await self.stop_tasks()
+            if self.feed is not None:
+                # Killed without a disconnect (daphne's shutdown timeout): feed it no more.
+                with contextlib.suppress(Exception):
+                    await self.feed.remove(self)
 
     async def dispatch(self, message):
         # database_sync_to_async already closes stale connections around every query, so skip
@@ -213,7 +219,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
-        # Join before reading the map's seq, so that no event committed in between is missed.
+        # Events fed before the welcome wait here; those the welcome's seq covers are skipped.
+        self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
+        # Subscribe before reading the map's seq, so that no event committed in between is missed.
+        self.feed = feed_for(self.channel_layer, self.map_id)
+        await self.feed.add(self)
         await self.join_groups()
         try:
             empathy_map = await database_sync_to_async(selectors.map_for_user)(
@@ -232,20 +242,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.workspace_id = empathy_map.workspace_id
         self.role = Role(empathy_map.role).value
         self.last_sent_seq = empathy_map.seq
-        self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
         self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
         await self.accept()
         await self.touch_presence()
         users = await self.present_users()
-        self.presence_sent = users if users is not None else [self.user_info()]
-        await self.send_json(
-            {
-                "type": "welcome",
-                "seq": self.last_sent_seq,
-                "user": self.user_info(),
-                "presence": self.presence_sent,
-            }
-        )
+        users = users if users is not None else [self.user_info()]
+        self.presence_text = json.dumps({"type": "presence", "users": users})
+        welcome = {"type": "welcome", "seq": self.last_sent_seq, "user": self.user_info()}
+        await self.send_json({**welcome, "presence": users})
         self.open = True
         self.tasks = [
             asyncio.create_task(self.run_sender()),
@@ -291,11 +295,12 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.tasks = []
 
     def layer_groups(self) -> list[str]:
-        return [map_group(self.map_id), user_group(self.user.pk)]
+        # The map's group is joined once per process, by its feed.
+        return [user_group(self.user.pk)]
 
     async def join_groups(self) -> None:
-        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the groups
-        # after a Redis restart.
+        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the group
+        # after a Redis restart (the feed renews the map's).
         try:
             for group in self.layer_groups():
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -303,6 +308,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Could not join the channel layer groups (%r); will retry", error)
 
     async def leave_groups(self) -> None:
+        if self.feed is not None:
+            await self.feed.remove(self)
         try:
             for group in self.layer_groups():
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -410,19 +417,35 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     # From the channel layer ---------------------------------------------------------------------
 
-    async def map_event(self, message):
-        await self.enqueue("event", message["event"])
+    # The map's group reaches this socket through the process's feed (maps/feeds.py), which
+    # calls feed_*; the handlers below serve the same messages sent to this socket's channel.
 
-    async def presence_changed(self, message):
-        await self.enqueue_presence()
+    def feed_event(self, shared: Shared) -> None:
+        self.enqueue_nowait("event", shared)
 
-    async def board_cursor(self, message):
-        if message.get("sender") == self.channel_name or self.outbox is None:
+    def feed_presence(self, shared: Shared) -> None:
+        self.enqueue_nowait("presence", shared)
+
+    def feed_cursor(self, sender: str | None, shared: Shared) -> None:
+        if sender == self.channel_name or self.outbox is None or not self.open:
             return
         # Cursors are the first thing to give up when this connection is busy.
         if self.outbox.qsize() * 2 >= self.outbox.maxsize:
             return
-        await self.enqueue("message", message["cursor"])
+        self.enqueue_nowait("shared", shared)
+
+    def feed_other(self, message: dict) -> None:
+        asyncio.ensure_future(self.dispatch(message))
+
+    async def map_event(self, message):
+        self.feed_event(Shared(message["event"]))
+
+    async def presence_changed(self, message):
+        if self.feed is not None:
+            self.feed.presence_soon()
+
+    async def board_cursor(self, message):
+        self.feed_cursor(message.get("sender"), Shared(message["cursor"]))
 
     async def membership_changed(self, message):
         if self.open and message.get("workspace_id") == self.workspace_id:
@@ -437,6 +460,16 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             self.outbox.put_nowait((kind, value))
         except asyncio.QueueFull:
             await self.fall_behind()
+
+    def enqueue_nowait(self, kind: str, value=None) -> None:
+        if self.closing or self.outbox is None:
+            return
+        try:
+            self.outbox.put_nowait((kind, value))
+        except asyncio.QueueFull:
+            if not self.behind:
+                self.behind = True
+                self.tasks.append(asyncio.ensure_future(self.fall_behind()))
 
     def drain_outbox(self) -> None:
         while self.outbox is not None and not self.outbox.empty():
@@ -487,7 +520,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.catch_up(until=value["seq"])
             await self.transmit(value)
         elif kind == "presence":
-            await self.send_presence()
+            await self.send_presence(value)
+        elif kind == "shared":
+            await self.transmit_text(value.text())
         else:
             await self.transmit(value)
 
@@ -495,12 +530,25 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if not self.closing:
             await self.send_json(message)
 
-    async def send_event(self, message: dict) -> None:
-        seq = message["seq"]
+    async def transmit_text(self, text: str) -> None:
+        if not self.closing:
+            await self.send(text_data=text)
+
+    def event_for_viewer(self, message: dict) -> dict:
+        """The event as this connection may see it: the per-connection step every event goes
+        through, live or stored. Return `message` itself when unchanged, so that the shared
+        JSON is reused; a variant (a placeholder, say) is serialized once per event too."""
+        return message
+
+    async def transmit_event(self, event: Shared) -> None:
+        await self.transmit_text(event.text(self.event_for_viewer(event.message)))
+
+    async def send_event(self, event: Shared) -> None:
+        seq = event.seq
         if seq <= self.last_sent_seq:
             return  # sent already, by a catch-up or a resume
         if seq == self.last_sent_seq + 1:
-            await self.transmit(message)
+            await self.transmit_event(event)
             self.last_sent_seq = seq
             return
         # The layer lost or reordered something; the log has everything up to this seq.
@@ -511,7 +559,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         while until is None or self.last_sent_seq < until:
             page = await database_sync_to_async(stored_events)(self.empathy_map, self.last_sent_seq)
             for message in page:
-                await self.transmit(message)
+                await self.transmit_event(Shared(message))
                 self.last_sent_seq = message["seq"]
             if len(page) < selectors.EVENTS_PAGE_SIZE:
                 return
@@ -553,18 +601,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except Exception as error:
             logger.warning("Could not announce a presence change: %r", error)
 
-    async def enqueue_presence(self) -> None:
-        if not self.presence_queued:
-            self.presence_queued = True
-            await self.enqueue("presence")
-
-    async def send_presence(self) -> None:
-        self.presence_queued = False
-        users = await self.present_users()
-        if users is None or users == self.presence_sent:
+    async def send_presence(self, shared: Shared) -> None:
+        """Who is here, as the feed last read it (one read per map and interval), unless this
+        connection has sent that list already."""
+        text = shared.text()
+        if text == self.presence_text:
             return
-        self.presence_sent = users
-        await self.transmit({"type": "presence", "users": users})
+        self.presence_text = text
+        await self.transmit_text(text)
 
     async def run_ticks(self) -> None:
         interval = heartbeat_seconds()
@@ -584,7 +628,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if await self.touch_presence():
             # This connection was missing (Redis restarted) or it pruned a dead process's ones.
             await self.announce_presence()
-        await self.enqueue_presence()
+        self.feed.presence_soon()
         await self.recheck(catch_up=True)
 
     async def recheck(self, *, catch_up: bool) -> None:
