@@ -434,6 +434,15 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         self.enqueue_nowait("shared", shared)
 
+    def feed_recheck(self, seq: int | None, role) -> None:
+        self.spawn(self.apply_recheck(seq, role, catch_up=True))
+
+    def spawn(self, coroutine) -> None:
+        """Run beside the connection's tasks, stopped with them, forgotten once done."""
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.append(task)
+        task.add_done_callback(lambda done: done in self.tasks and self.tasks.remove(done))
+
     def feed_other(self, message: dict) -> None:
         asyncio.ensure_future(self.dispatch(message))
 
@@ -469,7 +478,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except asyncio.QueueFull:
             if not self.behind:
                 self.behind = True
-                self.tasks.append(asyncio.ensure_future(self.fall_behind()))
+                self.spawn(self.fall_behind())
 
     def drain_outbox(self) -> None:
         while self.outbox is not None and not self.outbox.empty():
@@ -624,12 +633,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
                 logger.exception("A socket's tick on map %s failed", self.map_id)
 
     async def tick(self) -> None:
+        # The map's feed re-checks membership and the log for all its sockets at once.
         await self.join_groups()
         if await self.touch_presence():
             # This connection was missing (Redis restarted) or it pruned a dead process's ones.
             await self.announce_presence()
-        self.feed.presence_soon()
-        await self.recheck(catch_up=True)
 
     async def recheck(self, *, catch_up: bool) -> None:
         """Membership may have ended (a missed `membership.changed`); events may have been lost."""
@@ -643,10 +651,18 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except DatabaseError as error:
             logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
             return
-        role = Role(empathy_map.role).value
+        await self.apply_recheck(empathy_map.seq, empathy_map.role, catch_up=catch_up)
+
+    async def apply_recheck(self, seq: int | None, role, *, catch_up: bool) -> None:
+        if not self.open or self.closing:
+            return
+        if seq is None or role is None:
+            await self.shut(CLOSE_NOT_FOUND)
+            return
+        role = Role(role).value
         if role != self.role:
             self.role = role
             await self.touch_presence()
             await self.announce_presence()
-        if catch_up and empathy_map.seq > self.last_sent_seq:
+        if catch_up and seq > self.last_sent_seq:
             await self.enqueue("catch_up")

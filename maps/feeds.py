@@ -7,9 +7,12 @@ each event once, wraps it in a `Shared` message that is serialized at most once 
 and hands it to every socket of the map here, each of which still applies its own
 per-connection filter before sending (`MapConsumer.event_for_viewer`).
 
-It also coalesces presence: a burst of joins and leaves on the map becomes one read of who is
-there, after `WS_PRESENCE_INTERVAL_MS` (longer on a crowded map, never past a heartbeat), sent
-to the sockets whose list changed. Presence stays correct within its TTL (maps/presence.py).
+Every heartbeat it re-checks its sockets in one database call (the map's seq, the members'
+roles: a removed member is closed, a socket behind the log catches up), where each socket used
+to read the map on its own tick. It also coalesces presence: a burst of joins and leaves on the
+map becomes one read of who is there, after `WS_PRESENCE_INTERVAL_MS` (longer on a crowded map,
+never past a heartbeat), sent to the sockets whose list changed. Presence stays correct within
+its TTL (maps/presence.py).
 
 Correctness never rests on a feed: a socket that misses an event sees the gap, or the log's
 seq on its tick, and reads the stored events (maps/consumers.py).
@@ -22,7 +25,10 @@ import logging
 import weakref
 
 from django.conf import settings
+from django.db import DatabaseError
 
+from maps import selectors
+from maps.db_threads import database_sync_to_async
 from maps.events import map_group
 from maps.presence import get_presence, heartbeat_seconds
 
@@ -86,7 +92,7 @@ class MapFeed:
 
     async def start(self) -> None:
         self.channel_name = await self.layer.new_channel()
-        self.tasks = [asyncio.create_task(self.run()), asyncio.create_task(self.renew())]
+        self.tasks = [asyncio.create_task(self.run()), asyncio.create_task(self.beat())]
 
     async def remove(self, consumer) -> None:
         if consumer not in self.sockets:
@@ -97,12 +103,21 @@ class MapFeed:
         if self.registry.get(self.map_id) is self:
             del self.registry[self.map_id]
         current = asyncio.current_task()
-        for task in [self.started, *self.tasks, self.presence_task]:
+        receiving, *others = self.tasks or [None]
+        for task in [self.started, *others, self.presence_task]:
             if task is not None and task is not current:
                 task.cancel()
-        if self.channel_name is not None:
-            with contextlib.suppress(Exception):
-                await self.layer.group_discard(map_group(self.map_id), self.channel_name)
+        if self.channel_name is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.layer.group_discard(map_group(self.map_id), self.channel_name)
+        # A channels_redis receive cancelled mid-read can hang its task for good (seen at the
+        # end of an event loop): stop the receiving loop with a message instead, if Redis lets.
+        try:
+            await self.layer.send(self.channel_name, {"type": "feed.stop"})
+        except Exception:
+            if receiving is not None:
+                receiving.cancel()
 
     async def join(self) -> None:
         # Also run every heartbeat: renews channels_redis' group expiry and rebuilds the group
@@ -112,10 +127,29 @@ class MapFeed:
         except Exception as error:
             logger.warning("A feed could not join map %s (%r); will retry", self.map_id, error)
 
-    async def renew(self) -> None:
+    async def beat(self) -> None:
         while True:
             await asyncio.sleep(heartbeat_seconds())
             await self.join()
+            await self.recheck()
+            self.presence_soon()
+
+    async def recheck(self) -> None:
+        """Membership may have ended (a missed `membership.changed`); events may have been lost."""
+        sockets = [consumer for consumer in self.sockets if consumer.open]
+        if not sockets:
+            return
+        user_ids = sorted({consumer.user.pk for consumer in sockets})
+        try:
+            seq, roles = await database_sync_to_async(selectors.map_roles)(
+                map_id=self.map_id, user_ids=user_ids
+            )
+        except DatabaseError as error:
+            logger.warning("Database unavailable for map %s's feed: %r", self.map_id, error)
+            return
+        for consumer in sockets:
+            role = roles.get(consumer.user.pk) if seq is not None else None
+            consumer.feed_recheck(seq, role)
 
     async def run(self) -> None:
         delay = 0.2
@@ -135,6 +169,8 @@ class MapFeed:
                 await self.join()
                 continue
             delay = 0.2
+            if message.get("type") == "feed.stop":
+                return
             try:
                 self.dispatch(message)
             except Exception:

@@ -115,6 +115,19 @@ def maps_for_user(
     return maps.order_by("workspace__name", "title", "id")
 
 
+def map_roles(*, map_id: int, user_ids: list[int]) -> tuple[int | None, dict[int, Role]]:
+    """The map's seq and the role in its workspace of each of these users (absent: no longer a
+    member), in two queries whatever their number: the heartbeat's re-check of a map's sockets.
+    (None, {}) for a map that no longer exists."""
+    row = EmpathyMap.objects.filter(pk=map_id).values_list("seq", "workspace_id").first()
+    if row is None:
+        return None, {}
+    seq, workspace_id = row
+    memberships = Membership.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
+    roles = memberships.values_list("user_id", "role")
+    return seq, {user_id: Role(role) for user_id, role in roles}
+
+
 def note_for_user(*, user, note_id: int, role: Role | str = Role.VIEWER) -> Note:
     note = Note.objects.select_related("map", "map__workspace").filter(pk=note_id).first()
     if note is None:
