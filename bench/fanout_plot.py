@@ -8,7 +8,8 @@ import argparse
 import json
 from pathlib import Path
 
-STYLES = {"empathymap": "tab:blue", "relay": "tab:gray"}
+# "baseline": the other checkout measured in the same run (`fanout.py --baseline DIR`).
+STYLES = {"empathymap": "tab:blue", "baseline": "tab:orange", "relay": "tab:gray"}
 
 
 def points(files: list[Path], case: str) -> list[tuple[dict, dict]]:
@@ -42,7 +43,7 @@ def latency_plot(files: list[Path], out: Path, plt) -> Path | None:
                     series.setdefault(key, []).append((params["viewers"], value))
     if not series:
         return None
-    figure, axes = plt.subplots(figsize=(7, 4.2), dpi=80)
+    figure, axes = plt.subplots(figsize=(9.5, 4.2), dpi=80)
     for (target, name, rate, processes), values in sorted(series.items()):
         values.sort()
         label = f"{target} {name}, {rate} edits/s" + (
@@ -51,7 +52,7 @@ def latency_plot(files: list[Path], out: Path, plt) -> Path | None:
         axes.plot(
             [x for x, _ in values],
             [y for _, y in values],
-            marker="o",
+            marker="o" if processes == 1 else "s",
             color=STYLES[target],
             linestyle="-" if name == "p50" else "--",
             alpha=1.0 if rate == max(key[2] for key in series) else 0.55,
@@ -63,7 +64,7 @@ def latency_plot(files: list[Path], out: Path, plt) -> Path | None:
     axes.set_ylabel("edit to every viewer, ms")
     axes.set_title("Edit-to-peer latency (one daphne process unless said)")
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     path = out / "fanout-latency.png"
     figure.savefig(path)
