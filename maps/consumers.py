@@ -251,7 +251,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         welcome = {"type": "welcome", "seq": self.last_sent_seq, "user": self.user_info()}
         await self.send_json({**welcome, "presence": users})
         self.open = True
-        self.tasks = [
+        # Added to, not replaced: a task spawned before the welcome is stopped with the others.
+        self.tasks += [
             asyncio.create_task(self.run_sender()),
             asyncio.create_task(self.run_ticks()),
         ]
