@@ -28,7 +28,8 @@ help:
 	@echo "make test    run the test suite (PYTEST_ARGS='...' to pass options)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
-	@echo "make bench   run bench/run.py"
+	@echo "make bench   the live board's benchmark, bench/fanout.py (DATABASE_URL, REDIS_URL;"
+	@echo "             BENCH_ARGS='smoke' or 'targets --runs 3'; see docs/performance.md)"
 	@echo "make install create $(VENV) and install '.[dev]' (only when pyproject.toml changed)"
 
 install: $(STAMP)

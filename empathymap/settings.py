@@ -223,6 +223,12 @@ SPECTACULAR_SETTINGS = {
 WS_SEND_QUEUE_LIMIT = env_int("WS_SEND_QUEUE_LIMIT", 500)
 WS_CURSOR_RATE = env_int("WS_CURSOR_RATE", 20)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 30)
+# Threads for the sockets' database work, each keeping its connection (maps/db_threads.py);
+# 0: 4 on PostgreSQL, 1 on SQLite.
+WS_DB_THREADS = env_int("WS_DB_THREADS", 0)
+# A burst of joins and leaves on a map becomes one presence message per interval (longer on a
+# crowded map, at most a heartbeat: maps/feeds.py).
+WS_PRESENCE_INTERVAL_MS = env_int("WS_PRESENCE_INTERVAL_MS", 250)
 
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

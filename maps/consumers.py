@@ -21,7 +21,6 @@ import time
 from collections import deque
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -32,7 +31,9 @@ from django.db import DatabaseError
 from django.http import Http404
 
 from maps import selectors, services, visibility
+from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group, user_group
+from maps.feeds import Shared, feed_for
 from maps.models import Phase, Role
 from maps.presence import get_presence, heartbeat_seconds
 from maps.workshop import ops as workshop_ops
@@ -78,7 +79,7 @@ class OpRefused(Exception):
         return message
 
 
-# Database work, run in Django's thread through database_sync_to_async -------------------------
+# Database work, run on the board's database threads (maps/db_threads.py) -------------------------
 
 
 def first_error(error: ValidationError) -> tuple[str | None, str]:
@@ -177,8 +178,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.closing = False
         self.last_sent_seq = 0
         self.outbox: asyncio.Queue | None = None
-        self.presence_queued = False
-        self.presence_sent: list[dict] | None = None
+        self.feed = None  # this process's subscription to the map (maps/feeds.py)
+        self.behind = False  # told to reconnect: its outbox overflowed
+        self.presence_text: str | None = None  # the presence message last sent, as JSON
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
         self.tick_soon = asyncio.Event()
@@ -196,6 +198,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             pass
         finally:
             await self.stop_tasks()
+            if self.feed is not None:
+                # Killed without a disconnect (daphne's shutdown timeout): feed it no more.
+                with contextlib.suppress(Exception):
+                    await self.feed.remove(self)
 
     async def dispatch(self, message):
         # database_sync_to_async already closes stale connections around every query, so skip
@@ -228,7 +234,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
-        # Join before reading the map's seq, so that no event committed in between is missed.
+        # Events fed before the welcome wait here; those the welcome's seq covers are skipped.
+        self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
+        # Subscribe before reading the map's seq, so that no event committed in between is missed.
+        self.feed = feed_for(self.channel_layer, self.map_id)
+        await self.feed.add(self)
         await self.join_groups()
         try:
             empathy_map = await database_sync_to_async(selectors.map_for_user)(
@@ -249,22 +259,17 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         # The phase and the seq come from one row: the phase is the one after that seq.
         self.viewer = visibility.viewer_of_map(empathy_map)
         self.last_sent_seq = empathy_map.seq
-        self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
         self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
         await self.accept()
         await self.touch_presence()
         users = await self.present_users()
-        self.presence_sent = users if users is not None else [self.user_info()]
-        await self.send_json(
-            {
-                "type": "welcome",
-                "seq": self.last_sent_seq,
-                "user": self.user_info(),
-                "presence": self.presence_sent,
-            }
-        )
+        users = users if users is not None else [self.user_info()]
+        self.presence_text = json.dumps({"type": "presence", "users": users})
+        welcome = {"type": "welcome", "seq": self.last_sent_seq, "user": self.user_info()}
+        await self.send_json({**welcome, "presence": users})
         self.open = True
-        self.tasks = [
+        # Added to, not replaced: a task spawned before the welcome is stopped with the others.
+        self.tasks += [
             asyncio.create_task(self.run_sender()),
             asyncio.create_task(self.run_ticks()),
         ]
@@ -308,11 +313,12 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.tasks = []
 
     def layer_groups(self) -> list[str]:
-        return [map_group(self.map_id), user_group(self.user.pk)]
+        # The map's group is joined once per process, by its feed.
+        return [user_group(self.user.pk)]
 
     async def join_groups(self) -> None:
-        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the groups
-        # after a Redis restart.
+        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the group
+        # after a Redis restart (the feed renews the map's).
         try:
             for group in self.layer_groups():
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -320,6 +326,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Could not join the channel layer groups (%r); will retry", error)
 
     async def leave_groups(self) -> None:
+        if self.feed is not None:
+            await self.feed.remove(self)
         try:
             for group in self.layer_groups():
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -427,19 +435,44 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     # From the channel layer ---------------------------------------------------------------------
 
-    async def map_event(self, message):
-        await self.enqueue("event", message["event"])
+    # The map's group reaches this socket through the process's feed (maps/feeds.py), which
+    # calls feed_*; the handlers below serve the same messages sent to this socket's channel.
 
-    async def presence_changed(self, message):
-        await self.enqueue_presence()
+    def feed_event(self, shared: Shared) -> None:
+        self.enqueue_nowait("event", shared)
 
-    async def board_cursor(self, message):
-        if message.get("sender") == self.channel_name or self.outbox is None:
+    def feed_presence(self, shared: Shared) -> None:
+        self.enqueue_nowait("presence", shared)
+
+    def feed_cursor(self, sender: str | None, shared: Shared) -> None:
+        if sender == self.channel_name or self.outbox is None or not self.open:
             return
         # Cursors are the first thing to give up when this connection is busy.
         if self.outbox.qsize() * 2 >= self.outbox.maxsize:
             return
-        await self.enqueue("message", message["cursor"])
+        self.enqueue_nowait("shared", shared)
+
+    def feed_recheck(self, seq: int | None, membership) -> None:
+        self.spawn(self.apply_recheck(seq, membership, catch_up=True))
+
+    def spawn(self, coroutine) -> None:
+        """Run beside the connection's tasks, stopped with them, forgotten once done."""
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.append(task)
+        task.add_done_callback(lambda done: done in self.tasks and self.tasks.remove(done))
+
+    def feed_other(self, message: dict) -> None:
+        asyncio.ensure_future(self.dispatch(message))
+
+    async def map_event(self, message):
+        self.feed_event(Shared(message["event"]))
+
+    async def presence_changed(self, message):
+        if self.feed is not None:
+            self.feed.presence_soon()
+
+    async def board_cursor(self, message):
+        self.feed_cursor(message.get("sender"), Shared(message["cursor"]))
 
     async def membership_changed(self, message):
         if self.open and message.get("workspace_id") == self.workspace_id:
@@ -454,6 +487,16 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             self.outbox.put_nowait((kind, value))
         except asyncio.QueueFull:
             await self.fall_behind()
+
+    def enqueue_nowait(self, kind: str, value=None) -> None:
+        if self.closing or self.outbox is None:
+            return
+        try:
+            self.outbox.put_nowait((kind, value))
+        except asyncio.QueueFull:
+            if not self.behind:
+                self.behind = True
+                self.spawn(self.fall_behind())
 
     def drain_outbox(self) -> None:
         while self.outbox is not None and not self.outbox.empty():
@@ -504,7 +547,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.catch_up(until=value["seq"])
             await self.transmit(value)
         elif kind == "presence":
-            await self.send_presence()
+            await self.send_presence(value)
+        elif kind == "shared":
+            await self.transmit_text(value.text())
         else:
             await self.transmit(value)
 
@@ -512,20 +557,26 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if not self.closing:
             await self.send_json(message)
 
-    async def send_event(self, message: dict) -> None:
-        seq = message["seq"]
+    async def transmit_text(self, text: str) -> None:
+        if not self.closing:
+            await self.send(text_data=text)
+
+    async def send_event(self, event: Shared) -> None:
+        seq = event.seq
         if seq <= self.last_sent_seq:
             return  # sent already, by a catch-up or a resume
         if seq == self.last_sent_seq + 1:
-            await self.transmit_event(message)
+            await self.transmit_event(event)
             return
         # The layer lost or reordered something; the log has everything up to this seq.
         await self.catch_up(until=seq)
 
-    async def transmit_event(self, message: dict) -> None:
+    async def transmit_event(self, event: Shared) -> None:
         """Send the next event as this connection may see it (a note hidden by drafting goes
-        as a placeholder, so seq stays gap-free), then move on past it."""
-        await self.transmit(visibility.event_for_viewer(message, self.viewer))
+        as a placeholder, so seq stays gap-free), then move on past it. The event's JSON is
+        made once for every socket that gets it unchanged, and once for its placeholder."""
+        message = event.message
+        await self.transmit_text(event.text(visibility.event_for_viewer(message, self.viewer)))
         self.viewer = visibility.viewer_after(message, self.viewer)
         self.last_sent_seq = message["seq"]
 
@@ -534,7 +585,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         while until is None or self.last_sent_seq < until:
             page = await database_sync_to_async(stored_events)(self.empathy_map, self.last_sent_seq)
             for message in page:
-                await self.transmit_event(message)
+                await self.transmit_event(Shared(message))
             if len(page) < selectors.EVENTS_PAGE_SIZE:
                 return
 
@@ -580,18 +631,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except Exception as error:
             logger.warning("Could not announce a presence change: %r", error)
 
-    async def enqueue_presence(self) -> None:
-        if not self.presence_queued:
-            self.presence_queued = True
-            await self.enqueue("presence")
-
-    async def send_presence(self) -> None:
-        self.presence_queued = False
-        users = await self.present_users()
-        if users is None or users == self.presence_sent:
+    async def send_presence(self, shared: Shared) -> None:
+        """Who is here, as the feed last read it (one read per map and interval), unless this
+        connection has sent that list already."""
+        text = shared.text()
+        if text == self.presence_text:
             return
-        self.presence_sent = users
-        await self.transmit({"type": "presence", "users": users})
+        self.presence_text = text
+        await self.transmit_text(text)
 
     async def run_ticks(self) -> None:
         interval = heartbeat_seconds()
@@ -607,12 +654,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
                 logger.exception("A socket's tick on map %s failed", self.map_id)
 
     async def tick(self) -> None:
+        # The map's feed re-checks membership and the log for all its sockets at once.
         await self.join_groups()
         if await self.touch_presence():
             # This connection was missing (Redis restarted) or it pruned a dead process's ones.
             await self.announce_presence()
-        await self.enqueue_presence()
-        await self.recheck(catch_up=True)
 
     async def recheck(self, *, catch_up: bool) -> None:
         """Membership may have ended (a missed `membership.changed`); events may have been lost."""
@@ -626,12 +672,23 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except DatabaseError as error:
             logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
             return
-        role = Role(empathy_map.role).value
-        fresh = visibility.viewer_of_map(empathy_map)
+        await self.apply_recheck(
+            empathy_map.seq, (empathy_map.role, empathy_map.team), catch_up=catch_up
+        )
+
+    async def apply_recheck(self, seq: int | None, membership, *, catch_up: bool) -> None:
+        """`membership`: the user's (role, team) in the map's workspace now; None once they left."""
+        if not self.open or self.closing:
+            return
+        if seq is None or membership is None:
+            await self.shut(CLOSE_NOT_FOUND)
+            return
+        role = Role(membership[0]).value
+        # Keep the phase as of last_sent_seq: events still to send are judged under it.
+        fresh = visibility.viewer_for(role=role, team=membership[1], phase=self.viewer.phase)
         changed_sight = (fresh.sees_all, fresh.team) != (self.viewer.sees_all, self.viewer.team)
         if changed_sight:
-            # Keep the phase as of last_sent_seq: events still to send are judged under it.
-            self.viewer = visibility.same_phase(fresh, as_viewer=self.viewer)
+            self.viewer = fresh
             if self.viewer.phase == Phase.DRAFTING:
                 # The client's notes were chosen for the old role or team: it fetches the map.
                 message = {"type": "visibility", "team": fresh.team, "role": role}
@@ -640,5 +697,5 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             self.role = role
             await self.touch_presence()
             await self.announce_presence()
-        if catch_up and empathy_map.seq > self.last_sent_seq:
+        if catch_up and seq > self.last_sent_seq:
             await self.enqueue("catch_up")

@@ -134,6 +134,21 @@ def maps_for_user(
     return maps.order_by("workspace__name", "title", "id")
 
 
+def map_roles(
+    *, map_id: int, user_ids: list[int]
+) -> tuple[int | None, dict[int, tuple[Role, str]]]:
+    """The map's seq and the role and team in its workspace of each of these users (absent: no
+    longer a member), in two queries whatever their number: the heartbeat's re-check of a map's
+    sockets. (None, {}) for a map that no longer exists."""
+    row = EmpathyMap.objects.filter(pk=map_id).values_list("seq", "workspace_id").first()
+    if row is None:
+        return None, {}
+    seq, workspace_id = row
+    memberships = Membership.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
+    rows = memberships.values_list("user_id", "role", "team")
+    return seq, {user_id: (Role(role), team) for user_id, role, team in rows}
+
+
 def note_for_user(*, user, note_id: int, role: Role | str = Role.VIEWER) -> Note:
     """The note, if the caller may see it now: a note hidden by drafting is a 404, as for a
     non-member (maps/visibility.py). `note.map` carries the caller's `role` and `team`."""

@@ -1,10 +1,11 @@
 """Authentication and origin checks for websockets: session cookie or `Authorization: Token`."""
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+
+from maps.db_threads import database_sync_to_async
 
 
 @database_sync_to_async

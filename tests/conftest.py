@@ -69,6 +69,16 @@ def _database_is_reachable(django_db_setup, django_db_blocker):
         connection.ensure_connection()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _board_database_threads_closed(django_db_setup):
+    """The websocket's database threads keep their connections: close them before the test
+    database is dropped (PostgreSQL refuses to drop a database still in use)."""
+    yield
+    from maps import db_threads
+
+    db_threads.close_connections()
+
+
 @pytest.fixture
 def workspace(db):
     return WorkspaceFactory(name="Acme Research", slug="acme")

@@ -68,6 +68,15 @@ class Socket:
     async def nothing(self, timeout: float = 0.2) -> bool:
         return await self.communicator.receive_nothing(timeout)
 
+    async def nothing_but(self, *types: str, timeout: float = 0.3) -> bool:
+        """Nothing arrives within `timeout` but messages of these types (presence, say, which
+        is coalesced per map and may come a moment after the events)."""
+        while not await self.communicator.receive_nothing(timeout):
+            message = await self.receive(timeout)
+            if message["type"] not in types:
+                return False
+        return True
+
     async def close_code(self, timeout: float = 3) -> int | None:
         """The code the server closed with (skipping messages sent before the close)."""
         while True:

@@ -1,0 +1,234 @@
+"""One channel-layer subscription per process and map, shared by the process's sockets on it.
+
+With a channel-layer channel per socket, every event cost one Redis message per viewer (a
+`group_send` to N channels is N copies, each popped and decoded on its own) and one JSON
+encoding per viewer. A `MapFeed` is the map group's only member in this process: it receives
+each event once, wraps it in a `Shared` message that is serialized at most once per variant,
+and hands it to every socket of the map here, each of which still applies its own
+per-connection filter before sending (`MapConsumer.event_for_viewer`).
+
+Every heartbeat it re-checks its sockets in one database call (the map's seq, the members'
+roles: a removed member is closed, a socket behind the log catches up), where each socket used
+to read the map on its own tick. It also coalesces presence: a burst of joins and leaves on the
+map becomes one read of who is there, after `WS_PRESENCE_INTERVAL_MS` (longer on a crowded map,
+never past a heartbeat), sent to the sockets whose list changed. Presence stays correct within
+its TTL (maps/presence.py).
+
+Correctness never rests on a feed: a socket that misses an event sees the gap, or the log's
+seq on its tick, and reads the stored events (maps/consumers.py).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import weakref
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from maps import selectors
+from maps.db_threads import database_sync_to_async
+from maps.events import map_group
+from maps.presence import get_presence, heartbeat_seconds
+
+logger = logging.getLogger(__name__)
+
+RETRY_MAX_SECONDS = 5.0
+# Past this many sockets on the map here, presence waits proportionally longer between sends.
+PRESENCE_CROWD = 50
+
+
+class Shared:
+    """A message for many sockets: its JSON text made once for each variant sent."""
+
+    __slots__ = ("message", "_text", "_variant", "_variant_text")
+
+    def __init__(self, message: dict):
+        self.message = message
+        self._text: str | None = None
+        self._variant: dict | None = None
+        self._variant_text: str | None = None
+
+    @property
+    def seq(self) -> int:
+        return self.message["seq"]
+
+    def text(self, variant: dict | None = None) -> str:
+        """The JSON of the message, or of a per-connection variant of it (say, a placeholder
+        for a viewer who may not see it): both made once however many sockets send them."""
+        if variant is None or variant is self.message:
+            if self._text is None:
+                self._text = json.dumps(self.message)
+            return self._text
+        if self._variant_text is None or variant != self._variant:
+            self._variant = variant
+            self._variant_text = json.dumps(variant)
+        return self._variant_text
+
+
+class MapFeed:
+    """This process's subscription to one map's group, and the sockets it feeds."""
+
+    def __init__(self, layer, map_id: int, registry: dict):
+        self.layer = layer
+        self.map_id = map_id
+        self.registry = registry
+        self.sockets: set = set()
+        self.channel_name: str | None = None
+        self.started: asyncio.Future | None = None
+        self.tasks: list[asyncio.Task] = []
+        self.presence_dirty = False
+        self.presence_task: asyncio.Task | None = None
+
+    async def add(self, consumer) -> None:
+        """Feed this socket from now on: every event committed after this returns reaches it
+        (unless the layer loses it, which the socket's gap check and tick repair)."""
+        self.sockets.add(consumer)
+        if self.started is None:
+            self.started = asyncio.ensure_future(self.start())
+        await asyncio.shield(self.started)
+        await self.join()
+
+    async def start(self) -> None:
+        self.channel_name = await self.layer.new_channel()
+        self.tasks = [asyncio.create_task(self.run()), asyncio.create_task(self.beat())]
+
+    async def remove(self, consumer) -> None:
+        if consumer not in self.sockets:
+            return
+        self.sockets.discard(consumer)
+        if self.sockets:
+            return
+        if self.registry.get(self.map_id) is self:
+            del self.registry[self.map_id]
+        current = asyncio.current_task()
+        receiving, *others = self.tasks or [None]
+        for task in [self.started, *others, self.presence_task]:
+            if task is not None and task is not current:
+                task.cancel()
+        if self.channel_name is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.layer.group_discard(map_group(self.map_id), self.channel_name)
+        # A channels_redis receive cancelled mid-read can hang its task for good (seen at the
+        # end of an event loop): stop the receiving loop with a message instead, if Redis lets.
+        try:
+            await self.layer.send(self.channel_name, {"type": "feed.stop"})
+        except Exception:
+            if receiving is not None:
+                receiving.cancel()
+
+    async def join(self) -> None:
+        # Also run every heartbeat: renews channels_redis' group expiry and rebuilds the group
+        # after a Redis restart.
+        try:
+            await self.layer.group_add(map_group(self.map_id), self.channel_name)
+        except Exception as error:
+            logger.warning("A feed could not join map %s (%r); will retry", self.map_id, error)
+
+    async def beat(self) -> None:
+        while True:
+            await asyncio.sleep(heartbeat_seconds())
+            await self.join()
+            await self.recheck()
+            self.presence_soon()
+
+    async def recheck(self) -> None:
+        """Membership may have ended (a missed `membership.changed`); events may have been lost."""
+        sockets = [consumer for consumer in self.sockets if consumer.open]
+        if not sockets:
+            return
+        user_ids = sorted({consumer.user.pk for consumer in sockets})
+        try:
+            seq, roles = await database_sync_to_async(selectors.map_roles)(
+                map_id=self.map_id, user_ids=user_ids
+            )
+        except DatabaseError as error:
+            logger.warning("Database unavailable for map %s's feed: %r", self.map_id, error)
+            return
+        for consumer in sockets:
+            membership = roles.get(consumer.user.pk) if seq is not None else None
+            consumer.feed_recheck(seq, membership)
+
+    async def run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                message = await self.layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # A receive cancelled while its Redis read is cut short can end in another error:
+                # a feed being stopped, or left without sockets, stops here.
+                if asyncio.current_task().cancelling() or not self.sockets:
+                    return
+                logger.warning("A feed's receive failed (%r); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                await self.join()
+                continue
+            delay = 0.2
+            if message.get("type") == "feed.stop":
+                return
+            try:
+                self.dispatch(message)
+            except Exception:
+                logger.exception("A feed on map %s failed to dispatch a message", self.map_id)
+
+    def dispatch(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "map.event":
+            shared = Shared(message["event"])
+            for consumer in list(self.sockets):
+                consumer.feed_event(shared)
+        elif kind == "presence.changed":
+            self.presence_soon()
+        elif kind == "board.cursor":
+            shared = Shared(message["cursor"])
+            for consumer in list(self.sockets):
+                consumer.feed_cursor(message.get("sender"), shared)
+        else:
+            for consumer in list(self.sockets):
+                consumer.feed_other(message)
+
+    # Presence ----------------------------------------------------------------------------------
+
+    def presence_interval(self) -> float:
+        base = settings.WS_PRESENCE_INTERVAL_MS / 1000
+        crowd = max(1.0, len(self.sockets) / PRESENCE_CROWD)
+        return min(base * crowd, heartbeat_seconds())
+
+    def presence_soon(self) -> None:
+        """Send who is here to the sockets, once for every change in the coming interval."""
+        self.presence_dirty = True
+        if self.presence_task is None or self.presence_task.done():
+            self.presence_task = asyncio.create_task(self.send_presence())
+
+    async def send_presence(self) -> None:
+        while self.presence_dirty and self.sockets:
+            await asyncio.sleep(self.presence_interval())
+            # A change announced from here on is read by the next round.
+            self.presence_dirty = False
+            try:
+                users = await get_presence().users(self.map_id)
+            except Exception as error:
+                logger.warning("Presence unavailable: %r", error)
+                return
+            shared = Shared({"type": "presence", "users": users})
+            for consumer in list(self.sockets):
+                consumer.feed_presence(shared)
+
+
+# One registry per event loop and channel layer (tests run a loop, and a layer, per test).
+_feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def feed_for(layer, map_id: int) -> MapFeed:
+    loop = asyncio.get_running_loop()
+    by_layer = _feeds.setdefault(loop, weakref.WeakKeyDictionary())
+    registry = by_layer.setdefault(layer, {})
+    feed = registry.get(map_id)
+    if feed is None:
+        feed = registry[map_id] = MapFeed(layer, map_id, registry)
+    return feed
