@@ -28,9 +28,10 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404
 
+from empathymap import hostile
 from maps import selectors, services
 from maps.events import event_message, map_group, user_group
 from maps.models import Role
@@ -315,9 +316,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if not self.open or self.closing:
             return
         try:
-            content = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            content = None
+            content = hostile.loads(text_data) if text_data is not None else None
+        except hostile.InputRefused as refusal:
+            await self.refuse_message(None, refusal.detail, field=refusal.field)
+            return
         if not isinstance(content, dict):
             await self.refuse_message(None, "Send one JSON object per message.")
             return
@@ -370,6 +372,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
                 actor=self.user, map_id=self.map_id, op_id=op_id, action=action, data=data
             )
         except OpRefused as refusal:
+            await self.enqueue("message", refusal.message(op_id))
+        except DataError as error:
+            logger.warning("Database refused the data of op %s: %r", op_id, error)
+            refusal = OpRefused("invalid", "The database cannot store this value.")
             await self.enqueue("message", refusal.message(op_id))
         except DatabaseError as error:
             logger.warning("Database refused op %s on map %s: %r", op_id, self.map_id, error)
