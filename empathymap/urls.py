@@ -45,3 +45,8 @@ urlpatterns = [
     path("", include("maps.urls")),
     path("", include("research.urls")),
 ]
+
+handler400 = "empathymap.errors.bad_request"
+handler403 = "empathymap.errors.permission_denied"
+handler404 = "empathymap.errors.page_not_found"
+handler500 = "empathymap.errors.server_error"
