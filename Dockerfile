@@ -28,4 +28,7 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-build-only python manage.py collectstatic -
 
 USER app
 EXPOSE 8000
+# /healthz: 200 when this process reaches PostgreSQL and Redis (empathymap/health.py).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "empathymap.asgi:application"]
