@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz first: before the host check, the HTTPS redirect and every login (health.py).
     "empathymap.health.HealthCheckMiddleware",
+    "empathymap.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -283,9 +284,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# LOG_FORMAT=json: one JSON object per line (for a log collector); text: for people. Every line
+# carries the request id (empathymap/request_log.py); one line per request at INFO from
+# the "empathymap.request" logger (REQUEST_LOG_LEVEL=WARNING silences them).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "empathymap.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "empathymap.request_log.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "empathymap.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
