@@ -32,7 +32,7 @@ from django.db import DatabaseError, DataError
 from django.http import Http404
 
 from empathymap import hostile
-from maps import selectors, services
+from maps import selectors, services, socket_limits
 from maps.events import event_message, map_group, user_group
 from maps.models import Role
 from maps.presence import get_presence, heartbeat_seconds
@@ -168,6 +168,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
         self.tick_soon = asyncio.Event()
+        self.op_bucket: socket_limits.TokenBucket | None = None
+        self.holds_slot = False  # counted in socket_limits.connections
 
     async def __call__(self, scope, receive, send):
         """As AsyncConsumer.__call__, except that a failing channel layer (Redis restarting) does
@@ -181,6 +183,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.release_slot()
             await self.stop_tasks()
 
     async def dispatch(self, message):
@@ -213,6 +216,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        if not socket_limits.connections.acquire(user.pk):
+            await self.refuse(socket_limits.CLOSE_TOO_MANY)
+            return
+        self.holds_slot = True
+        self.op_bucket = socket_limits.op_bucket()
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
         # Join before reading the map's seq, so that no event committed in between is missed.
         await self.join_groups()
@@ -259,8 +267,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
+    def release_slot(self) -> None:
+        if self.holds_slot:
+            self.holds_slot = False
+            socket_limits.connections.release(self.user.pk)
+
     async def disconnect(self, code):
         self.closing = True
+        self.release_slot()
         await self.stop_tasks()
         if not self.open:
             return
@@ -315,6 +329,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if not self.open or self.closing:
             return
+        if socket_limits.message_size(text_data, bytes_data) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.refuse_too_big()
+            return
         try:
             content = hostile.loads(text_data) if text_data is not None else None
         except hostile.InputRefused as refusal:
@@ -323,7 +340,30 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.refuse_message(None, "Send one JSON object per message.")
             return
+        if content.get("type") in ("op", "resume") and not self.op_bucket.take():
+            await self.refuse_rate_limited(content)
+            return
         await self.receive_json(content)
+
+    async def refuse_too_big(self) -> None:
+        # Daphne drops a close frame's reason, so the reason also goes out as an error first.
+        limit = settings.WS_MAX_MESSAGE_BYTES
+        detail = f"Messages may be at most {limit} bytes; this socket is closed."
+        message = {"type": "error", "op_id": None, "code": "too_large", "detail": detail}
+        with contextlib.suppress(Exception):
+            await self.send_json(message)
+        self.closing = True
+        self.drain_outbox()
+        with contextlib.suppress(Exception):
+            await self.close(code=socket_limits.CLOSE_TOO_BIG, reason="message too big")
+
+    async def refuse_rate_limited(self, content: dict) -> None:
+        op_id = content.get("op_id")
+        refusal = OpRefused("rate_limited", "Too many messages; slow down, then send it again.")
+        echo = op_id if isinstance(op_id, str) and len(op_id) <= OP_ID_MAX else None
+        message = refusal.message(echo)
+        message["retry_after"] = round(self.op_bucket.wait_seconds(), 2)
+        await self.enqueue("message", message)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
