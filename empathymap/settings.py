@@ -243,7 +243,7 @@ SPECTACULAR_SETTINGS = {
 WS_SEND_QUEUE_LIMIT = env_int("WS_SEND_QUEUE_LIMIT", 500)
 WS_CURSOR_RATE = env_int("WS_CURSOR_RATE", 20)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 30)
-# Limits per socket (maps/socket_limits.py): a larger message closes it with 1009; ops and
+# Limits per socket (maps/socket_limits.py): a larger message closes it with 4009; ops and
 # resumes past WS_OP_RATE a second (bursts of WS_OP_BURST) are refused with `rate_limited`;
 # a user's sockets to one process past WS_MAX_CONNECTIONS_PER_USER are closed with 4429.
 WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 64 * 1024)

@@ -169,6 +169,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.tasks: list[asyncio.Task] = []
         self.tick_soon = asyncio.Event()
         self.op_bucket: socket_limits.TokenBucket | None = None
+        # Ops wait here for run_ops, so that the bucket sees them as they arrive, not as fast as
+        # the database applies them (which would let a flood queue up unseen).
+        self.op_inbox: asyncio.Queue | None = None
         self.holds_slot = False  # counted in socket_limits.connections
 
     async def __call__(self, scope, receive, send):
@@ -256,9 +259,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             }
         )
         self.open = True
+        self.op_inbox = asyncio.Queue(maxsize=max(1, settings.WS_OP_BURST))
         self.tasks = [
             asyncio.create_task(self.run_sender()),
             asyncio.create_task(self.run_ticks()),
+            asyncio.create_task(self.run_ops()),
         ]
         await self.announce_presence()
 
@@ -343,7 +348,19 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if content.get("type") in ("op", "resume") and not self.op_bucket.take():
             await self.refuse_rate_limited(content)
             return
+        if content.get("type") == "op":
+            try:
+                self.op_inbox.put_nowait(content)
+            except asyncio.QueueFull:
+                await self.refuse_rate_limited(content)
+            return
         await self.receive_json(content)
+
+    async def run_ops(self) -> None:
+        """Apply the ops of this connection one at a time, in the order they arrived."""
+        while True:
+            content = await self.op_inbox.get()
+            await self.receive_json(content)
 
     async def refuse_too_big(self) -> None:
         # Daphne drops a close frame's reason, so the reason also goes out as an error first.

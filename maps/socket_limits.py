@@ -6,8 +6,10 @@ import time
 
 from django.conf import settings
 
-# The message was larger than WS_MAX_MESSAGE_BYTES (RFC 6455: "message too big").
-CLOSE_TOO_BIG = 1009
+# The message was larger than WS_MAX_MESSAGE_BYTES: RFC 6455's 1009 ("message too big") moved
+# into the application range, because daphne (autobahn) lets an application close only with
+# 1000 or 3000-4999 and silently keeps the socket open otherwise.
+CLOSE_TOO_BIG = 4009
 # This user already has WS_MAX_CONNECTIONS_PER_USER sockets open to this process.
 CLOSE_TOO_MANY = 4429
 

@@ -1,6 +1,7 @@
 """One client cannot wear a process down: a message past WS_MAX_MESSAGE_BYTES closes its socket
-with 1009 and says why; ops past WS_OP_RATE are refused with `rate_limited` and applied once
-sent again; a user's sockets past WS_MAX_CONNECTIONS_PER_USER are refused with 4429."""
+with 4009 (1009 moved into the application range) and says why; ops past WS_OP_RATE are refused
+with `rate_limited`, counted as they arrive; a user's sockets past WS_MAX_CONNECTIONS_PER_USER
+are refused with 4429."""
 
 import pytest
 
@@ -13,7 +14,7 @@ pytestmark = LIVE_DB
 CREATE = {"section": "says", "text": "Still here", "team": "support"}
 
 
-async def test_a_message_over_the_size_limit_closes_the_socket_with_1009_and_a_reason(
+async def test_a_message_over_the_size_limit_closes_the_socket_with_4009_and_a_reason(
     open_socket, tokens, empathy_map, settings
 ):
     settings.WS_MAX_MESSAGE_BYTES = 2000
@@ -23,7 +24,7 @@ async def test_a_message_over_the_size_limit_closes_the_socket_with_1009_and_a_r
     error = await socket.next("error")
     assert error["code"] == "too_large"
     assert "2000 bytes" in error["detail"]
-    assert await socket.close_code() == 1009
+    assert await socket.close_code() == 4009
     assert await Note.objects.acount() == 0
 
 
@@ -75,3 +76,32 @@ def test_the_bucket_refills_at_its_rate():
     now[0] = 0.5
     assert bucket.take()
     assert not bucket.take()
+
+
+async def test_the_bucket_counts_ops_as_they_arrive_not_as_they_are_applied(
+    open_socket, tokens, empathy_map, settings, monkeypatch
+):
+    """Ops slower to apply than the bucket refills are still limited: they are counted on
+    arrival, so a flood cannot queue up behind the database unseen."""
+    import time
+
+    from maps import consumers
+
+    real_apply_op = consumers.apply_op
+
+    def slow_apply_op(**kwargs):
+        time.sleep(0.1)  # a database under load
+        return real_apply_op(**kwargs)
+
+    monkeypatch.setattr(consumers, "apply_op", slow_apply_op)
+    settings.WS_OP_RATE = 20
+    settings.WS_OP_BURST = 3
+    socket = await open_socket(empathy_map.pk, token=tokens["bob"])
+    for number in range(10):
+        await socket.op("note.create", CREATE, op_id=f"flood-{number}")
+    answers = [await socket.next("ack", "error") for _ in range(10)]
+    acked = sorted(answer["op_id"] for answer in answers if answer["type"] == "ack")
+    limited = [answer for answer in answers if answer.get("code") == "rate_limited"]
+    assert len(acked) <= 6
+    assert len(limited) == 10 - len(acked)
+    assert await Note.objects.acount() == len(acked)
