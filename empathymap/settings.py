@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "empathymap.schema.add_common_responses",
+    ],
     # Two choice sets share the field name "kind": name both, keeping the source kinds' name.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "research.models.SourceKind",

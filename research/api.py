@@ -313,7 +313,11 @@ class ImportReportSerializer(serializers.Serializer):
 
 
 class ImportErrorSerializer(ErrorSerializer):
-    line = serializers.IntegerField(allow_null=True)
+    line = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="The file's physical line at fault; absent when a form field is at fault.",
+    )
 
 
 class ImportView(APIView):
