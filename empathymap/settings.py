@@ -251,8 +251,8 @@ PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 30)
 # resumes past WS_OP_RATE a second (bursts of WS_OP_BURST) are refused with `rate_limited`;
 # a user's sockets to one process past WS_MAX_CONNECTIONS_PER_USER are closed with 4429.
 WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 64 * 1024)
-WS_OP_RATE = env_int("WS_OP_RATE", 20)
-WS_OP_BURST = env_int("WS_OP_BURST", 60)
+WS_OP_RATE = env_int("WS_OP_RATE", 50)
+WS_OP_BURST = env_int("WS_OP_BURST", 200)
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 20)
 
 if HTTPS:
