@@ -60,3 +60,20 @@ def test_boolean_query_values_are_read_as_documented(api, alice, workspace):
 
     assert "Old" in titles("true") and "Old" in titles("1")
     assert "Old" not in titles("false") and "Old" not in titles("0")
+
+
+def test_a_failure_under_the_api_is_a_json_500(alice, monkeypatch):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from maps import api as maps_api
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(maps_api.selectors, "workspaces_for_user", broken)
+    client = Client(raise_request_exception=False)
+    token = Token.objects.create(user=alice).key
+    response = client.get("/api/v1/workspaces/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal"
