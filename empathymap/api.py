@@ -3,9 +3,9 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, NotSupportedError, ProgrammingError
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -30,7 +30,16 @@ logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DatabaseError):
+    if isinstance(exc, DataError):
+        # Input the database cannot hold (a NUL, a number out of range) that got past the edges.
+        logger.warning("The database refused a request's data: %s", exc)
+        return Response(
+            {"detail": "The database cannot store this value.", "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DatabaseError) and not isinstance(exc, ProgrammingError | NotSupportedError):
+        # Unavailable, refusing writes, or a race lost to another writer: trying again is the
+        # right answer. (A ProgrammingError is a bug: the 500 and its log say so.)
         logger.exception("Database refused a request")
         return Response(
             {
@@ -60,7 +69,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if (
         response is not None
-        and isinstance(exc, ValidationError)
+        and isinstance(exc, ValidationError | ParseError)
         and isinstance(response.data, dict)
     ):
         response.data.setdefault("detail", validation_detail(response.data))

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,18 +61,27 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "maps",
     "research",
 ]
 
 MIDDLEWARE = [
+    # /healthz first: before the host check, the HTTPS redirect and every login (health.py).
+    "empathymap.health.HealthCheckMiddleware",
+    "empathymap.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "empathymap.middleware.RefuseHostileInputMiddleware",
+    "empathymap.login_limits.LoginAttemptMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -143,6 +153,30 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (login page, admin, token endpoint; empathymap/login_limits.py): after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one address, logins from there are
+# refused for LOGIN_LOCKOUT_MINUTES. A success resets the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# The client's address: the socket's, unless TRUSTED_PROXIES proxies (nginx) sit in front, whose
+# X-Forwarded-For is then read; a client cannot pick its own address with the header otherwise.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -181,7 +215,11 @@ IMPORT_MAX_ITEMS = env_int("IMPORT_MAX_ITEMS", 20_000)
 IMPORT_PENDING_DIR = env_str(
     "IMPORT_PENDING_DIR", str(Path(tempfile.gettempdir()) / "empathymap-pending-imports")
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+# Any request body over this is refused with 413 before it is read (empathymap/asgi_limits.py).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_BYTES + 1024 * 1024)
+# Bodies and uploaded files past these sizes go to temporary files, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous caller with the first class's challenge, and only
@@ -194,6 +232,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": None,
     "EXCEPTION_HANDLER": "empathymap.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "empathymap.parsers.CheckedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_RATE", "6000/minute"),
@@ -210,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "empathymap.schema.add_common_responses",
+    ],
     # Two choice sets share the field name "kind": name both, keeping the source kinds' name.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "research.models.SourceKind",
@@ -229,6 +276,13 @@ WS_DB_THREADS = env_int("WS_DB_THREADS", 0)
 # A burst of joins and leaves on a map becomes one presence message per interval (longer on a
 # crowded map, at most a heartbeat: maps/feeds.py).
 WS_PRESENCE_INTERVAL_MS = env_int("WS_PRESENCE_INTERVAL_MS", 250)
+# Limits per socket (maps/socket_limits.py): a larger message closes it with 4009; ops and
+# resumes past WS_OP_RATE a second (bursts of WS_OP_BURST) are refused with `rate_limited`;
+# a user's sockets to one process past WS_MAX_CONNECTIONS_PER_USER are closed with 4429.
+WS_MAX_MESSAGE_BYTES = env_int("WS_MAX_MESSAGE_BYTES", 64 * 1024)
+WS_OP_RATE = env_int("WS_OP_RATE", 50)
+WS_OP_BURST = env_int("WS_OP_BURST", 200)
+WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 20)
 
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -247,13 +301,50 @@ else:
         for port in ("", ":8000", f":{env_str('PORT', '8000')}")
     ]
 
+# Content-Security-Policy on every response (django-csp): scripts and styles only from files this
+# site serves, so no inline <script>, event handler attribute or style attribute runs; no
+# framing. The websocket is same-origin ('self' covers ws: and wss: in CSP Level 3 browsers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI draws some of its icons as data: images.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# LOG_FORMAT=json: one JSON object per line (for a log collector); text: for people. Every line
+# carries the request id (empathymap/request_log.py); one line per request at INFO from
+# the "empathymap.request" logger (REQUEST_LOG_LEVEL=WARNING silences them).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "empathymap.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "empathymap.request_log.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "empathymap.request": {"level": env_str("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from empathymap.query import bool_param
 from maps import history, selectors, services, visibility
 from maps.events import event_message
 from maps.models import Layout, Phase, ReviewState, Role, Team
@@ -522,7 +523,7 @@ class MapListView(APIView):
         maps = selectors.maps_for_user(
             user=request.user,
             workspace_slug=request.query_params.get("workspace"),
-            include_archived=request.query_params.get("archived") in ("1", "true"),
+            include_archived=bool_param(request, "archived"),
         )
         return Response([selectors.map_payload(m) for m in maps])
 
@@ -689,7 +690,7 @@ class MapNotesView(APIView):
         empathy_map = selectors.map_for_user(user=request.user, map_id=map_id)
         if request.query_params.get("deleted") == "only":
             return Response(history.deleted_notes(user=request.user, empathy_map=empathy_map))
-        include_deleted = request.query_params.get("deleted") in ("1", "true")
+        include_deleted = bool_param(request, "deleted")
         notes = selectors.map_notes(
             empathy_map=empathy_map, include_deleted=include_deleted, viewer=request.user
         )

@@ -27,10 +27,11 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404
 
-from maps import selectors, services, visibility
+from empathymap import hostile
+from maps import selectors, services, socket_limits, visibility
 from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group, user_group
 from maps.feeds import Shared, feed_for
@@ -184,6 +185,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
         self.tick_soon = asyncio.Event()
+        self.op_bucket: socket_limits.TokenBucket | None = None
+        # Ops wait here for run_ops, so that the bucket sees them as they arrive, not as fast as
+        # the database applies them (which would let a flood queue up unseen).
+        self.op_inbox: asyncio.Queue | None = None
+        self.holds_slot = False  # counted in socket_limits.connections
 
     async def __call__(self, scope, receive, send):
         """As AsyncConsumer.__call__, except that a failing channel layer (Redis restarting) does
@@ -197,6 +203,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.release_slot()
             await self.stop_tasks()
             if self.feed is not None:
                 # Killed without a disconnect (daphne's shutdown timeout): feed it no more.
@@ -233,6 +240,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        if not socket_limits.connections.acquire(user.pk):
+            await self.refuse(socket_limits.CLOSE_TOO_MANY)
+            return
+        self.holds_slot = True
+        self.op_bucket = socket_limits.op_bucket()
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
         # Events fed before the welcome wait here; those the welcome's seq covers are skipped.
         self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
@@ -268,10 +280,12 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         welcome = {"type": "welcome", "seq": self.last_sent_seq, "user": self.user_info()}
         await self.send_json({**welcome, "presence": users})
         self.open = True
+        self.op_inbox = asyncio.Queue(maxsize=max(1, settings.WS_OP_BURST))
         # Added to, not replaced: a task spawned before the welcome is stopped with the others.
         self.tasks += [
             asyncio.create_task(self.run_sender()),
             asyncio.create_task(self.run_ticks()),
+            asyncio.create_task(self.run_ops()),
         ]
         await self.announce_presence()
 
@@ -280,8 +294,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
+    def release_slot(self) -> None:
+        if self.holds_slot:
+            self.holds_slot = False
+            socket_limits.connections.release(self.user.pk)
+
     async def disconnect(self, code):
         self.closing = True
+        self.release_slot()
         await self.stop_tasks()
         if not self.open:
             return
@@ -339,14 +359,53 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if not self.open or self.closing:
             return
+        if socket_limits.message_size(text_data, bytes_data) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.refuse_too_big()
+            return
         try:
-            content = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            content = None
+            content = hostile.loads(text_data) if text_data is not None else None
+        except hostile.InputRefused as refusal:
+            await self.refuse_message(None, refusal.detail, field=refusal.field)
+            return
         if not isinstance(content, dict):
             await self.refuse_message(None, "Send one JSON object per message.")
             return
+        if content.get("type") in ("op", "resume") and not self.op_bucket.take():
+            await self.refuse_rate_limited(content)
+            return
+        if content.get("type") == "op":
+            try:
+                self.op_inbox.put_nowait(content)
+            except asyncio.QueueFull:
+                await self.refuse_rate_limited(content)
+            return
         await self.receive_json(content)
+
+    async def run_ops(self) -> None:
+        """Apply the ops of this connection one at a time, in the order they arrived."""
+        while True:
+            content = await self.op_inbox.get()
+            await self.receive_json(content)
+
+    async def refuse_too_big(self) -> None:
+        # Daphne drops a close frame's reason, so the reason also goes out as an error first.
+        limit = settings.WS_MAX_MESSAGE_BYTES
+        detail = f"Messages may be at most {limit} bytes; this socket is closed."
+        message = {"type": "error", "op_id": None, "code": "too_large", "detail": detail}
+        with contextlib.suppress(Exception):
+            await self.send_json(message)
+        self.closing = True
+        self.drain_outbox()
+        with contextlib.suppress(Exception):
+            await self.close(code=socket_limits.CLOSE_TOO_BIG, reason="message too big")
+
+    async def refuse_rate_limited(self, content: dict) -> None:
+        op_id = content.get("op_id")
+        refusal = OpRefused("rate_limited", "Too many messages; slow down, then send it again.")
+        echo = op_id if isinstance(op_id, str) and len(op_id) <= OP_ID_MAX else None
+        message = refusal.message(echo)
+        message["retry_after"] = round(self.op_bucket.wait_seconds(), 2)
+        await self.enqueue("message", message)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
@@ -395,6 +454,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
                 actor=self.user, map_id=self.map_id, op_id=op_id, action=action, data=data
             )
         except OpRefused as refusal:
+            await self.enqueue("message", refusal.message(op_id))
+        except DataError as error:
+            logger.warning("Database refused the data of op %s: %r", op_id, error)
+            refusal = OpRefused("invalid", "The database cannot store this value.")
             await self.enqueue("message", refusal.message(op_id))
         except DatabaseError as error:
             logger.warning("Database refused op %s on map %s: %r", op_id, self.map_id, error)

@@ -394,7 +394,10 @@ class ImportReportSerializer(serializers.Serializer):
 
 class ImportErrorSerializer(ErrorSerializer):
     line = serializers.IntegerField(
-        allow_null=True, help_text="The file's physical line (the header is 1), or null."
+        allow_null=True,
+        required=False,
+        help_text="The file's physical line at fault (the header is 1), null when no line is; "
+        "absent when a form field is at fault.",
     )
     new_segments = serializers.ListField(
         child=serializers.CharField(),

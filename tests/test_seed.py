@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from maps.models import EmpathyMap, MapEvent, Membership, Note, Role
 from maps.selectors import map_notes
@@ -43,7 +44,7 @@ def test_seed_is_idempotent_and_covers_every_status(client, debug_on):
     assert "created" in first_output
     assert "left alone" in second_output
 
-    assert client.login(username="demo", password="demo")
+    assert client.login(request=HttpRequest(), username="demo", password="demo")
 
     empathy_map = EmpathyMap.objects.get(workspace__slug="demo")
     assert empathy_map.workspace.name == "Ledgerly Product"

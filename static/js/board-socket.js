@@ -10,6 +10,8 @@
 // "welcome", "event", "ack", "refused" (an op error), "presence", "cursor", "visibility".
 
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
+// Error codes after which the op was not applied and is sent again by itself.
+const RETRIED_CODES = new Set(["unavailable", "rate_limited"]);
 const CLOSE_NOT_AUTHENTICATED = 4401;
 const CLOSE_NOT_FOUND = 4404;
 
@@ -137,12 +139,14 @@ export class BoardSocket extends EventTarget {
         this.settle(message.op_id, message, "ack");
         break;
       case "error":
-        if (message.code === "unavailable" && this.pending.has(message.op_id)) {
-          // Nothing changed on the server: send the same op (same op_id) again shortly.
+        if (RETRIED_CODES.has(message.code) && this.pending.has(message.op_id)) {
+          // Nothing changed on the server: send the same op (same op_id) again shortly, or when
+          // the rate limit says (a queue of offline edits sent at once may meet it).
+          const wait = message.code === "rate_limited" ? (message.retry_after || 1) * 1000 : 2000;
           setTimeout(() => {
             const entry = this.pending.get(message.op_id);
             if (entry) this.send(entry.message);
-          }, 2000);
+          }, Math.max(250, wait) + Math.random() * 250);
         } else if (message.op_id && this.pending.has(message.op_id)) {
           this.settle(message.op_id, message, "refused");
         } else {

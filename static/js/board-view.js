@@ -18,6 +18,8 @@ export function el(tag, attributes = {}, ...children) {
     if (name === "class") node.className = value;
     else if (name === "text") node.textContent = value;
     else if (name === "hidden") node.hidden = Boolean(value);
+    // Through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
+    else if (name === "style") node.style.cssText = String(value);
     else node.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children) {

@@ -248,8 +248,38 @@ def signed_in_states(browser, board_server):
     return state_for
 
 
+# Reports every Content-Security-Policy violation of the page to the console, where
+# watch_csp collects it (Chromium also logs the refusals it makes itself there).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    """Collect the CSP violations reported in any page of this context into `violations`."""
+    context.add_init_script(CSP_REPORTER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            violations.append(text)
+
+    context.on("console", on_console)
+
+
 @pytest.fixture
-def new_context(browser, board_server):
+def csp_violations():
+    """The CSP violations seen in this test's browser contexts; the test fails if any remain."""
+    violations: list[str] = []
+    yield violations
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def new_context(browser, board_server, csp_violations):
     """A signed-out browser context at 1280x800, closed after the test."""
     contexts = []
 
@@ -258,6 +288,7 @@ def new_context(browser, board_server):
             base_url=board_server.url, viewport={"width": 1280, "height": 800}
         )
         context.set_default_timeout(5000)
+        watch_csp(context, csp_violations)
         contexts.append(context)
         return context
 
@@ -267,8 +298,10 @@ def new_context(browser, board_server):
 
 
 @pytest.fixture
-def open_as(browser, board_server, signed_in_states):
-    """open_as(username, path) -> a page of a new browser context, signed in, at `path`."""
+def open_as(browser, board_server, signed_in_states, csp_violations):
+    """open_as(username, path) -> a page of a new browser context, signed in, at `path`.
+
+    A page that reports a Content-Security-Policy violation fails the test."""
     contexts = []
 
     def open_page(username: str, path: str, *, viewport=None):
@@ -278,6 +311,7 @@ def open_as(browser, board_server, signed_in_states):
             viewport=viewport or {"width": 1280, "height": 800},
         )
         context.set_default_timeout(5000)
+        watch_csp(context, csp_violations)
         contexts.append(context)
         page = context.new_page()
         page.errors = []
@@ -292,7 +326,9 @@ def open_as(browser, board_server, signed_in_states):
 
 def run_axe(page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through DevTools, which the page's CSP does not govern (a <script> tag would be
+    # refused as inline script, and rightly so).
+    page.evaluate(AXE.read_text())
     results = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
