@@ -86,7 +86,7 @@ export function createWorkshop(ctx) {
       el("h2", { class: "workshop-panel-title", text: "Run the workshop" }),
       el("div", { class: "workshop-groups" },
         group("Phase", controls.phase, controls.draft, controls.reveal),
-        group("Step", field("workshop-step-select", "Step", controls.step)),
+        group("Step", field("workshop-step-select", "Current step", controls.step)),
         group("Timer", field("workshop-minutes", "Minutes", controls.minutes), controls.startTimer, controls.stopTimer),
         group("Vote", field("workshop-per-person", "Votes per person", controls.perPerson), blindField, controls.openVote, controls.closeVote),
       ),

@@ -47,13 +47,13 @@ function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }
 
-/** "5 votes · 2 mine", "Votes hidden · 1 mine" (blind), "" when there is nothing to say. */
+/** "5 votes · 2 mine", "Votes hidden · 1 mine" (blind), "" for a note without votes. */
 export function votesText(votes, vote) {
   const { total, mine } = votes || EMPTY_VOTES;
   const parts = [];
   if (total === null || total === undefined) {
     if (vote && vote.open) parts.push("Votes hidden");
-  } else if (total > 0 || (vote && vote.open)) {
+  } else if (total > 0) {
     parts.push(plural(total, "vote", "votes"));
   }
   if (mine) parts.push(`${mine} mine`);

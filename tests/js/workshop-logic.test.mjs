@@ -54,7 +54,7 @@ test("votes left count the member's own votes in the open vote only", () => {
 test("a note's votes read as a total, hidden during a blind vote, and mine", () => {
   assert.equal(votesText({ total: 5, mine: 2 }, { open: true }), "5 votes · 2 mine");
   assert.equal(votesText({ total: null, mine: 1 }, { open: true, blind: true }), "Votes hidden · 1 mine");
-  assert.equal(votesText({ total: 0, mine: 0 }, { open: false }), "");
+  assert.equal(votesText({ total: 0, mine: 0 }, { open: true }), "");
   assert.equal(votesText({ total: 1, mine: 0 }, null), "1 vote");
 });
 
