@@ -85,6 +85,8 @@ export function createStances(ctx) {
       leftFrame = 0;
       const count = votesLeft(store.all(), map.vote);
       left.hidden = count === null;
+      // No votes left: the Vote buttons go quiet (still there: the server says why it refuses).
+      ctx.render.board.classList.toggle("no-votes-left", count === 0);
       const text = count === null ? "" : `${count} ${count === 1 ? "vote" : "votes"} left`;
       if (left.textContent !== text) left.textContent = text;
     });
