@@ -49,6 +49,8 @@ export function createMoving(ctx) {
       moveNote(note.id, target);
       return;
     }
+    // Sorted by votes (board-stances.js), the order on screen is not the notes' own.
+    if (ctx.noteOrder) return announce("Sorted by votes: turn off Sort by votes to reorder notes.");
     const siblings = sortedCards(note.section).filter((other) => !other.hidden);
     const at = siblings.indexOf(card);
     if (key === "ArrowUp") {

@@ -30,7 +30,7 @@ export function createRender(ctx) {
     let before = null;
     for (const other of list.children) {
       if (other === card) continue;
-      if (other.pending || compareNotes(other.note, card.note) > 0) {
+      if (other.pending || (ctx.noteOrder || compareNotes)(other.note, card.note) > 0) {
         before = other;
         break;
       }

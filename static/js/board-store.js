@@ -2,6 +2,10 @@
 // (optimistic) changes to the notes; views subscribe and redraw from what it tells them.
 // No DOM here: node's test runner loads this module as it is (tests/js/).
 //
+// A note's `mine` (the reader's own stance and votes) is kept from the note held: events go to
+// everyone and carry `mine: null`. Only the answer to the reader's own workshop op (or a fresh
+// read) replaces it: upsert(note, seq, {mine: true}).
+//
 // Changes sent to subscribers, one object each:
 //   {type: "note", note, previous, local?}  a note shown as it now is (local: optimistic)
 //   {type: "removed", id, note}              a note deleted (note: its last state, if known)
@@ -12,6 +16,8 @@
 //   {type: "event", event}                   any event, after it was applied (known or not)
 
 // Kinds whose `note` is the note's whole new state. Other kinds may register a handler.
+import { keepMine } from "./workshop-logic.js";
+
 const NOTE_KINDS = new Set([
   "note.created",
   "note.updated",
@@ -156,7 +162,8 @@ export class BoardStore {
    * without one (a conflict's current note, a restore) the higher version wins.
    * Returns true when the note was taken.
    */
-  upsert(note, seq) {
+  upsert(note, seq, { mine = false } = {}) {
+    if (!mine) note = keepMine(this.notes.get(note.id), note);
     if (seq !== undefined) {
       if ((this.noteSeq.get(note.id) ?? -1) > seq) return false;
       if ((this.deletedSeq.get(note.id) ?? -1) > seq) return false;

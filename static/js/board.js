@@ -7,6 +7,7 @@ import { BoardStore } from "./board-store.js";
 import { createAdding } from "./board-adding.js";
 import { createCanvas } from "./board-canvas.js";
 import { createColors } from "./board-colors.js";
+import { createComments } from "./board-comments.js";
 import { DraftingView } from "./board-drafting.js";
 import { createEditing } from "./board-editing.js";
 import { createFilters } from "./board-filters.js";
@@ -15,7 +16,9 @@ import { createLayout } from "./board-layout.js";
 import { createMoving } from "./board-moving.js";
 import { createPresence } from "./board-presence.js";
 import { createRender } from "./board-render.js";
+import { createStances } from "./board-stances.js";
 import { createUi } from "./board-ui.js";
+import { createWorkshop } from "./board-workshop.js";
 import { EvidencePanel } from "./evidence-panel.js";
 
 const data = JSON.parse(document.getElementById("board-data").textContent);
@@ -55,6 +58,10 @@ ctx.adding = createAdding(ctx);
 ctx.moving = createMoving(ctx);
 ctx.colors = createColors(ctx);
 installKeyboard(ctx);
+// The workshop (README, "Workshop"): the bar and lead's panel, stances and votes, comments.
+ctx.workshop = createWorkshop(ctx);
+ctx.stances = createStances(ctx);
+ctx.comments = createComments(ctx);
 ctx.panel = new EvidencePanel({
   root: document.getElementById("panel"),
   data,
@@ -63,6 +70,7 @@ ctx.panel = new EvidencePanel({
   onNote: (note) => store.upsert(note),
   announce: ctx.ui.announce,
   toast: ctx.ui.toast,
+  addons: [ctx.comments],
 });
 
 // Drafting: what this member may see changes with the phase, their team or their role.
@@ -104,6 +112,7 @@ window.addEventListener("beforeunload", (event) => {
 function firstRender() {
   const started = performance.now();
   ctx.render.drawAll();
+  ctx.stances.drawAll();
   ctx.filters.fillOptions();
   ctx.adding.buildForms();
   ctx.render.refreshCounts();

@@ -21,8 +21,10 @@ function shortText(text, length = 50) {
 }
 
 export class EvidencePanel {
-  constructor({ root, data, labels, getNote, onNote, announce, toast }) {
+  constructor({ root, data, labels, getNote, onNote, announce, toast, addons = [] }) {
     this.root = root;
+    // Sections other modules add to the panel (comments): {build(note), focus(which), closed()}.
+    this.addons = addons;
     this.data = data;
     this.labels = labels;
     this.getNote = getNote;
@@ -56,7 +58,7 @@ export class EvidencePanel {
     this.root.hidden = false;
     document.body.classList.add("panel-open");
     if (focus === "review" && this.reviewSelect) this.reviewSelect.focus();
-    else this.title.focus();
+    else if (!this.addons.some((addon) => addon.focus?.(focus))) this.title.focus();
     await this.loadLinks();
     if (this.me.can_research) this.loadSuggestions();
   }
@@ -65,6 +67,7 @@ export class EvidencePanel {
     if (this.root.hidden) return;
     this.root.hidden = true;
     this.root.replaceChildren();
+    for (const addon of this.addons) addon.closed?.();
     document.body.classList.remove("panel-open");
     const trigger = this.trigger;
     this.noteId = null;
@@ -94,6 +97,7 @@ export class EvidencePanel {
       this.statusLine,
       this.freshLine,
       linked,
+      ...this.addons.map((addon) => addon.build(note)),
     ];
     if (this.me.can_review) children.push(this.buildReview(note));
     if (this.me.can_research) {

@@ -81,7 +81,7 @@ def test_a_lead_reviews_a_note_from_its_card(board_server, open_as):
     expect(researcher.locator("option")).to_have_text(["Nobody yet", "alice", "rita"])
     researcher.select_option("rita")
     alice.get_by_label("Due").fill("2031-03-14")
-    alice.get_by_label("Comment").fill("Ask Maya to check the interviews")
+    alice.get_by_label("Comment", exact=True).fill("Ask Maya to check the interviews")
     alice.get_by_role("button", name="Save review").click()
     expect(card(bob, "Trusts the accountant")).to_contain_text("Needs research", timeout=LIVE)
     expect(card(alice, "Trusts the accountant")).to_contain_text("Needs research")
