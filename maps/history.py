@@ -286,6 +286,7 @@ def replay(*, user, empathy_map: EmpathyMap, moment: Moment) -> PastState:
             status=status.status,
             narrow=status.narrow,
             fresh_until=iso(status.fresh_until),
+            stale_since=iso(status.stale_since),
             evidence={"supports": status.supports, "contradicts": status.contradicts},
         )
         state.notes[note_id] = note
