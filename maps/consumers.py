@@ -150,8 +150,6 @@ def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict
         raise OpRefused("not_found", str(error) or "Not found.") from None
 
 
-def viewer_at_seq(viewer: visibility.Viewer, map_id: int, seq: int) -> visibility.Viewer:
-    return visibility.viewer_at_seq(viewer, map_id=map_id, seq=seq)
 
 
 def stored_events(empathy_map, since: int) -> list[dict]:
@@ -178,6 +176,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.open = False  # welcomed, with its tasks running
         self.closing = False
         self.last_sent_seq = 0
+        # Events up to this seq are replayed to a resuming client under what it may see now.
+        self.pinned_until = 0
         self.outbox: asyncio.Queue | None = None
         self.feed = None  # this process's subscription to the map (maps/feeds.py)
         self.behind = False  # told to reconnect: its outbox overflowed
@@ -640,7 +640,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         made once for every socket that gets it unchanged, and once for its placeholder."""
         message = event.message
         await self.transmit_text(event.text(visibility.event_for_viewer(message, self.viewer)))
-        self.viewer = visibility.viewer_after(message, self.viewer)
+        if message["seq"] > self.pinned_until:
+            self.viewer = visibility.viewer_after(message, self.viewer)
         self.last_sent_seq = message["seq"]
 
     async def catch_up(self, *, until: int | None = None) -> None:
@@ -658,10 +659,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         )
         # A client claiming more than the log holds (say, a restored database) gets the truth.
         self.last_sent_seq = min(since, empathy_map.seq)
-        # Events after `since` are judged under the phase in effect then.
-        self.viewer = await database_sync_to_async(viewer_at_seq)(
-            visibility.viewer_of_map(empathy_map), self.map_id, self.last_sent_seq
-        )
+        # The log up to the map's seq is replayed as the member may see the map now: a note
+        # hidden now (drafting) is hidden in its past too, events from before drafting began
+        # included. Events after it are judged live, phase changes and all.
+        self.viewer = visibility.viewer_of_map(empathy_map)
+        self.pinned_until = empathy_map.seq
         await self.catch_up()
         await self.transmit({"type": "resumed", "seq": self.last_sent_seq})
 

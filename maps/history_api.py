@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,6 +39,9 @@ class RestoreTextSerializer(serializers.Serializer):
 
 
 class NoteHistoryRestoreView(APIView):
+    # JSON only: a form or multipart body gets 415 with a JSON error, as the schema says.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="Bring back the text a note had after an event of its history (editor)",
         description=(

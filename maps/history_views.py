@@ -53,7 +53,10 @@ def shown_note(note: dict) -> dict:
 
 def end_of_day(text: str):
     """The last moment of a picked day (or now, for today), as the date picker means it."""
-    day = parse_date(text or "")
+    try:
+        day = parse_date(text or "")
+    except ValueError:  # well formed but no such day, say 2026-02-30
+        day = None
     if day is None:
         raise ValidationError({"as_of": "Pick a day."})
     moment = timezone.make_aware(datetime.combine(day, time.max))

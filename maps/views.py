@@ -528,7 +528,10 @@ def map_settings(request, map_id):
                 messages.success(request, "Map settings saved.")
                 return redirect("map-board", map_id=map_id)
         except ValidationError as error:
-            add_service_errors(form, error)
+            if form.is_bound:
+                add_service_errors(form, error)
+            else:  # the phase or archive buttons: no form fields to put the error on
+                messages.error(request, " ".join(error.messages))
     return render(
         request,
         "maps/settings.html",

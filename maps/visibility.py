@@ -10,9 +10,10 @@ An event about a note the viewer may not see reaches them as a placeholder that 
 gap-free and carries nothing else: `{"type": "event", "seq", "kind": "hidden", "at"}`. An event
 is about a note when its payload carries `note` (note and link events; new kinds of event about
 a note must carry it too, whole, with its `team`); the note's team in that payload decides, and
-a `note` without a team counts as hidden. Events are judged under the phase in effect at that
-point of the log, which a `map.updated` event carrying `map.phase` changes for the events after
-it.
+a `note` without a team counts as hidden. Live events are judged under the phase in effect at
+that point of the log, which a `map.updated` event carrying `map.phase` changes for the events
+after it; the stored log replayed to a reader (the events API, a websocket `resume`) is judged
+by what they may see now, so a note hidden now is hidden in its past too.
 
 One exception: a lead moving a note out of the viewer's team while drafting. The viewer had the
 note and must lose it, so they get `{"type", "seq", "kind": "note.hidden", "at", "note": {"id"}}`:

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -55,6 +55,9 @@ class MapDuplicateSerializer(serializers.Serializer):
 
 
 class MapDuplicateView(APIView):
+    # JSON only: a form or multipart body gets 415 with a JSON error, as the schema says.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="Duplicate a map, with or without its notes (researcher in the target)",
         request=MapDuplicateSerializer,

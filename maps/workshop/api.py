@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +24,7 @@ class StanceRequestSerializer(serializers.Serializer):
 
 
 class VoteErrorSerializer(ErrorSerializer):
-    votes = serializers.ListField(child=serializers.CharField())
+    votes = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class TimerRequestSerializer(serializers.Serializer):
@@ -117,6 +118,9 @@ class NoteStanceView(APIView):
 
 
 class NoteVotesView(APIView):
+    # JSON only: a form or multipart body gets 415 with a JSON error, as the schema says.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="Put one of your dots on a note (any member, while a vote is open)",
         description="400 with code `vote_closed` when no vote is open, `no_votes_left` past "
@@ -163,6 +167,9 @@ class MapAlignmentView(APIView):
 
 
 class MapTimerView(APIView):
+    # JSON only: a form or multipart body gets 415 with a JSON error, as the schema says.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="Start a countdown for everyone on the board (lead)",
         request=TimerRequestSerializer,

@@ -128,8 +128,9 @@ def test_the_library_shows_embedding_progress_until_the_worker_is_done(board_ser
     panel_page = open_as("rita", f"/maps/{board['id']}/")
     card(panel_page, "too bright").get_by_role("button", name="Evidence").click()
     panel = panel_page.get_by_role("complementary", name="Evidence")
+    # At least these 3 (other tests on this shared server may have queued more).
     expect(panel.locator(".suggestions-pending")).to_contain_text(
-        "Suggestions are not complete yet: 3 evidence items are still being embedded"
+        re.compile(r"Suggestions are not complete yet: ([3-9]|\d\d+) evidence items are still")
     )
 
     # A worker runs the queued tasks; the page, left open, follows without a reload.

@@ -41,8 +41,10 @@ async def test_stances_votes_and_comments_converge_across_processes(cluster):
 
     state = await assert_converged(cluster, first, map_id, clients)
     (stored,) = state["notes"]
-    assert stored["agreement"]["agree"] == {"other": 1}
-    assert stored["agreement"]["disagree"] == {"other": 1}
+    # One agreement (vera) and one disagreement (alice), under whatever teams earlier tests on
+    # this shared cluster gave them.
+    assert sum(stored["agreement"]["agree"].values()) == 1
+    assert sum(stored["agreement"]["disagree"].values()) == 1
     assert (stored["votes"]["total"], stored["comments"]) == (2, 1)
     assert [event["kind"] for event in bob.events] == [
         "note.created",

@@ -280,14 +280,16 @@ def test_the_events_api_sends_placeholders_for_hidden_notes(api, teams, empathy_
     response = api(teams["bob"]).get(f"/api/v1/maps/{empathy_map.pk}/events/?since=0")
     events = response.data["events"]
     assert [event["seq"] for event in events] == list(range(1, response.data["seq"] + 1))
-    # created while open (seen by all then), then drafting; then a hidden edit and bob's note
+    # Judged by what bob may see now: the design note is hidden in its past too, its creation
+    # while the map was still open included; then drafting, a hidden edit and bob's note.
     assert [event["kind"] for event in events] == [
         "note.created",
-        "note.created",
+        "hidden",
         "map.updated",
         "hidden",
         "note.created",
     ]
+    assert DESIGN_MARK not in body(response)
     assert set(events[3]) == PLACEHOLDER_KEYS
     assert (
         events[3]["at"]
@@ -394,3 +396,17 @@ def test_reveal_shows_every_note_to_everyone(api, teams, empathy_map, drafting, 
             [PRODUCT_MARK, DESIGN_MARK]
         )
         assert detail["hidden"] == {}
+
+
+@pytest.mark.parametrize("phase", ["", "<b>x</b>", "x" * 300])
+def test_the_settings_page_refuses_an_unknown_phase_readably(
+    client, teams, empathy_map, alice, phase
+):
+    client.force_login(alice)
+    response = client.post(
+        f"/maps/{empathy_map.pk}/settings/", {"action": "phase", "phase": phase}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"<b>x</b>" not in response.content
+    empathy_map.refresh_from_db()
+    assert empathy_map.phase == "open"

@@ -120,3 +120,10 @@ def test_the_review_shows_notes_that_went_stale_by_time(api, team, empathy_map, 
     assert "By time alone" in html
     compared = browser(team["alice"]).get(f"/maps/{empathy_map.pk}/review/?from=2").content
     assert "Since " in compared.decode() and "1 supported note went stale" in compared.decode()
+
+
+def test_the_as_of_page_refuses_a_day_that_does_not_exist(client, alice, empathy_map):
+    client.force_login(alice)
+    response = client.get(f"/maps/{empathy_map.pk}/as-of/", {"day": "2026-02-30"})
+    assert response.status_code == 200
+    assert "Pick a day." in response.content.decode()
