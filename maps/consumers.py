@@ -150,8 +150,6 @@ def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict
         raise OpRefused("not_found", str(error) or "Not found.") from None
 
 
-
-
 def stored_events(empathy_map, since: int) -> list[dict]:
     """One page of the map's event log after `since`, as websocket messages."""
     return [
