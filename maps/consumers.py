@@ -56,6 +56,23 @@ CURSOR_MAX_CHARS = 1000
 LAYER_RETRY_MAX_SECONDS = 5.0
 
 
+def readable_op_id(text_data: str | None) -> str | None:
+    """The op_id of a message refused as hostile, when the op_id itself is sound: the client
+    then takes back its change instead of waiting for an answer that never comes."""
+    try:
+        content = json.loads(text_data or "")
+    except (ValueError, RecursionError):
+        return None
+    op_id = content.get("op_id") if isinstance(content, dict) else None
+    if not isinstance(op_id, str) or not 0 < len(op_id) <= OP_ID_MAX or not op_id.isprintable():
+        return None
+    try:
+        op_id.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    return op_id
+
+
 class OpRefused(Exception):
     """An op (or a message) the server will not apply; nothing changed."""
 
@@ -363,7 +380,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         try:
             content = hostile.loads(text_data) if text_data is not None else None
         except hostile.InputRefused as refusal:
-            await self.refuse_message(None, refusal.detail, field=refusal.field)
+            await self.refuse_message(
+                readable_op_id(text_data), refusal.detail, field=refusal.field
+            )
             return
         if not isinstance(content, dict):
             await self.refuse_message(None, "Send one JSON object per message.")

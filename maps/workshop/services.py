@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -357,7 +358,12 @@ def mentioned_members(*, text: str, workspace_id: int, author_id: int) -> list[i
     names = mentioned_usernames(text)
     if not names:
         return []
-    members = Membership.objects.filter(workspace_id=workspace_id, user__username__in=names)
+    # "@Maya" is maya: people type names as they say them.
+    members = (
+        Membership.objects.filter(workspace_id=workspace_id)
+        .annotate(lowered=Lower("user__username"))
+        .filter(lowered__in={name.lower() for name in names})
+    )
     return sorted(set(members.values_list("user_id", flat=True)) - {author_id})
 
 

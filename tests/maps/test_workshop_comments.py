@@ -126,6 +126,11 @@ def test_mentions_end_at_the_name(api, bob, rita, note):
     assert list(Mention.objects.values_list("user__username", flat=True)) == ["rita"]
 
 
+def test_a_mention_ignores_the_case_of_the_name(api, bob, rita, note):
+    comment(api, bob, note["id"], "What do you think, @Rita?")
+    assert list(Mention.objects.values_list("user__username", flat=True)) == ["rita"]
+
+
 def test_mentions_come_newest_first_and_are_marked_read(api, bob, rita, note):
     comment(api, bob, note["id"], "@rita first")
     comment(api, bob, note["id"], "@rita second")

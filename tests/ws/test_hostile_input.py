@@ -50,3 +50,19 @@ async def test_a_lone_surrogate_or_nul_is_invalid_and_nothing_is_stored(
     assert "Traceback" not in error["detail"]
     await assert_still_open(socket)
     assert await Note.objects.acount() == 1
+
+
+async def test_a_refused_op_names_its_op_id_so_the_client_takes_its_change_back(
+    open_socket, tokens, empathy_map
+):
+    socket = await open_socket(empathy_map.pk, token=tokens["bob"])
+    await socket.communicator.send_to(
+        text_data='{"type": "op", "op_id": "op-7", "action": "note.create",'
+        ' "data": {"section": "says", "text": "a\\u0000b"}}'
+    )
+    error = await socket.next("error")
+    assert (error["code"], error["op_id"]) == ("invalid", "op-7")
+    await socket.communicator.send_to(
+        text_data='{"type": "op", "op_id": "x\\ud800", "action": "note.create", "data": {}}'
+    )
+    assert (await socket.next("error"))["op_id"] is None
