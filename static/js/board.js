@@ -105,6 +105,22 @@ socket.addEventListener("refused", (message) => {
 });
 
 document.getElementById("print-board").addEventListener("click", () => window.print());
+
+// The header's "More" menu closes on Escape (focus back on it), on a choice, or a click elsewhere.
+const moreMenu = document.querySelector(".board-menu");
+if (moreMenu) {
+  moreMenu.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !moreMenu.open) return;
+    moreMenu.open = false;
+    moreMenu.querySelector("summary").focus();
+  });
+  moreMenu.addEventListener("click", (event) => {
+    if (event.target.closest("a, button")) moreMenu.open = false;
+  });
+  document.addEventListener("click", (event) => {
+    if (moreMenu.open && !moreMenu.contains(event.target)) moreMenu.open = false;
+  });
+}
 window.addEventListener("beforeunload", (event) => {
   if (socket.pending.size || ctx.editing.hasUnsaved()) event.preventDefault();
 });

@@ -109,3 +109,20 @@ def test_the_drift_panel_turns_a_theme_into_a_linked_note_and_links_an_item(boar
     assert statuses["Customs paperwork slows every overseas order"] == "supported"
     assert statuses["Anxious when tracking shows no update"] == "supported"
     assert page.errors == []
+
+
+def test_the_more_menu_closes_on_escape_and_on_a_click_elsewhere(board_server, open_as):
+    board = board_server.new_map(title="Menu")
+    page = open_as("vera", f"/maps/{board['id']}/")
+    menu = page.locator("details.board-menu")
+
+    page.get_by_text("More", exact=True).click()
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(page.get_by_text("More", exact=True)).to_be_focused()
+
+    page.get_by_text("More", exact=True).click()
+    expect(page.get_by_role("link", name="Recycle bin")).to_be_visible()
+    page.locator("h1").first.click()
+    expect(menu).not_to_have_attribute("open", "")
