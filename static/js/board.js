@@ -9,6 +9,7 @@ import { createCanvas } from "./board-canvas.js";
 import { createColors } from "./board-colors.js";
 import { createComments } from "./board-comments.js";
 import { DraftingView } from "./board-drafting.js";
+import { createHistory } from "./board-history.js";
 import { createEditing } from "./board-editing.js";
 import { createFilters } from "./board-filters.js";
 import { installKeyboard } from "./board-keyboard.js";
@@ -62,6 +63,7 @@ installKeyboard(ctx);
 ctx.workshop = createWorkshop(ctx);
 ctx.stances = createStances(ctx);
 ctx.comments = createComments(ctx);
+ctx.history = createHistory(ctx);
 ctx.panel = new EvidencePanel({
   root: document.getElementById("panel"),
   data,
@@ -70,7 +72,7 @@ ctx.panel = new EvidencePanel({
   onNote: (note) => store.upsert(note),
   announce: ctx.ui.announce,
   toast: ctx.ui.toast,
-  addons: [ctx.comments],
+  addons: [ctx.comments, ctx.history],
 });
 
 // Drafting: what this member may see changes with the phase, their team or their role.

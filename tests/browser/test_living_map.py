@@ -126,3 +126,26 @@ def test_the_more_menu_closes_on_escape_and_on_a_click_elsewhere(board_server, o
     expect(page.get_by_role("link", name="Recycle bin")).to_be_visible()
     page.locator("h1").first.click()
     expect(menu).not_to_have_attribute("open", "")
+
+
+def test_a_notes_history_in_its_panel_brings_back_an_earlier_text(board_server, open_as):
+    board = board_server.new_map(title="Panel history")
+    note = board_server.add_note(board["id"], "Pays by invoice")
+    status, _ = board_server.request(
+        "PATCH", f"/api/v1/notes/{note['id']}/", {"text": "Pays by card", "version": 1}, user="bob"
+    )
+    assert status == 200
+    page = open_as("bob", f"/maps/{board['id']}/")
+    card = page.locator("article.note").filter(has_text="Pays by card")
+    card.get_by_role("button", name="Evidence").click()
+    panel = page.get_by_role("complementary", name="Evidence")
+
+    panel.get_by_text("History", exact=True).click()
+    history = panel.get_by_role("list", name="History of this note")
+    expect(history).to_contain_text("Edited · bob")
+    expect(history).to_contain_text("Text: “Pays by invoice” → “Pays by card”")
+    history.get_by_role("button", name="Bring back the earlier text “Pays by invoice”").click()
+
+    expect(page.locator("article.note").filter(has_text="Pays by invoice")).to_be_visible()
+    expect(history.locator(".history-event")).to_have_count(3)
+    assert run_axe(page) == []
