@@ -4,7 +4,7 @@ import { avatarColors } from "./avatar-color.js";
 import { el, setPeers } from "./board-view.js";
 
 export function createPresence(ctx) {
-  const { store, me, socket } = ctx;
+  const { store, me, socket, labels } = ctx;
   const list = document.getElementById("presence-list");
   const cursors = new Map(); // username -> {note, editing}
   let presence = [];
@@ -51,6 +51,12 @@ export function createPresence(ctx) {
       const name = el("span", { class: "presence-name" });
       name.textContent = user.username;
       const item = el("li", { class: "presence-user" }, avatar, name);
+      if (user.team) {
+        // Whose view of the customer this is: the member's team in this workspace.
+        const team = el("span", { class: "presence-team" });
+        team.textContent = labels.teams[user.team] || user.team;
+        item.append(team);
+      }
       if (editing) {
         const what = el("span", { class: "presence-doing" });
         const excerpt = editing.text.length > 40 ? `${editing.text.slice(0, 40)}…` : editing.text;

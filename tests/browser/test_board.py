@@ -216,6 +216,11 @@ def test_presence_shows_who_is_here_and_what_they_are_editing(board_server, open
     wait_live(bob)
     presence = alice.locator("#presence-list")
     expect(presence).to_contain_text("bob", timeout=LIVE)
+    # With the team bob's view comes from (whatever other tests on this server made it).
+    status, members = board_server.request("GET", "/api/v1/workspaces/acme/members/", user="alice")
+    assert status == 200
+    team = {member["username"]: member["team"] for member in members}["bob"]
+    expect(presence.locator(".presence-team")).to_have_text(team.capitalize())
     card(bob, "shoebox").get_by_role("button", name="Edit").click()
     expect(presence).to_contain_text("editing “Keeps receipts in a shoebox”", timeout=LIVE)
     expect(card(alice, "shoebox")).to_contain_text("bob is editing")
