@@ -12,7 +12,9 @@ from research import portability, services
 
 
 def map_with_notes(empathy_map) -> dict:
-    return {**map_payload(empathy_map), "notes": map_notes(empathy_map=empathy_map)}
+    """The new map as GET /api/v1/maps/{id}/ gives it; a new map is open, so nothing is hidden."""
+    notes = map_notes(empathy_map=empathy_map)
+    return {**map_payload(empathy_map), "notes": notes, "hidden": {}}
 
 
 class MapImportSerializer(serializers.Serializer):

@@ -231,6 +231,8 @@ def test_duplicate_with_and_without_notes(api, team, full_map):
     assert empty.data["notes"] == []
     assert empty.data["freshness_days"] == 120
     assert empty.data["shelf_life"] == {"usage_data": 30}
+    # The new map as GET gives it (the schema's MapDetail), every key present.
+    assert set(copy.data) == set(api(rita).get(f"/api/v1/maps/{copy.data['id']}/").data)
 
 
 def test_duplicate_into_another_workspace_needs_a_researcher_there(api, team, full_map):
