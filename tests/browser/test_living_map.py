@@ -201,3 +201,28 @@ def test_the_board_travels_in_time_read_only_and_comes_back_to_the_live_map(boar
     expect(banner).to_be_hidden()
     expect(page.get_by_text("Pays by bank transfer", exact=True)).to_be_visible()
     assert page.errors == []
+
+
+def test_from_the_canvas_the_past_shows_as_a_read_only_grid_and_the_canvas_comes_back(
+    board_server, open_as
+):
+    board = board_server.new_map(title="Travel from the canvas")
+    board_server.add_note(board["id"], "Chases late payers by phone")
+    board_server.add_note(board["id"], "Dreads the quarterly VAT return", section="feels")
+    page = open_as("bob", f"/maps/{board['id']}/")
+    page.get_by_role("button", name="Canvas").click()
+    expect(page.locator("#board")).to_have_class(re.compile("view-canvas"))
+
+    page.get_by_role("button", name="Travel in time").click()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#time-banner")).to_contain_text("(seq 1)")
+    past = page.locator("#past-board")
+    expect(past.get_by_text("Chases late payers by phone", exact=True)).to_be_visible()
+    expect(past.get_by_text("Dreads the quarterly VAT return", exact=True)).to_have_count(0)
+    expect(page.locator("#board")).to_be_hidden()
+
+    page.get_by_role("button", name="Back to now").click()
+    expect(page.locator("#board")).to_be_visible()
+    expect(page.locator("#board")).to_have_class(re.compile("view-canvas"))
+    expect(page.get_by_text("Dreads the quarterly VAT return", exact=True)).to_be_visible()
+    assert page.errors == []
