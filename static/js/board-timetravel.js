@@ -47,6 +47,7 @@ export function createTimeTravel(ctx) {
     output.textContent = slider.value;
     total.textContent = String(store.seq);
     day.max = localDay(new Date());
+    if (data.map.created_at) day.min = localDay(new Date(data.map.created_at));
     bar.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
     slider.focus();
@@ -154,9 +155,13 @@ export function createTimeTravel(ctx) {
   day.addEventListener("change", () => {
     if (!day.value) return;
     // The end of the chosen day in the reader's time, never in the future.
+    // A day before the map was created shows the map as created.
     const end = new Date(`${day.value}T23:59:59`);
     const now = new Date();
-    show((end > now ? now : end).toISOString());
+    const created = new Date(data.map.created_at);
+    if (Number.isNaN(end.getTime())) return;
+    if (end < created) show("0");
+    else show((end > now ? now : end).toISOString());
   });
   close.addEventListener("click", backToNow);
   back.addEventListener("click", backToNow);

@@ -193,8 +193,13 @@ def test_the_board_travels_in_time_read_only_and_comes_back_to_the_live_map(boar
     expect(page.get_by_text("Pays by invoice", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Edit").first).to_be_visible()
 
-    # Escape returns to now too.
+    # Escape returns to now too; a day before the map was made shows it as created.
     page.get_by_role("button", name="Travel in time").click()
+    page.get_by_label("Or pick a day").fill("2020-01-01")
+    expect(banner).to_contain_text("(seq 0)")
+    page.get_by_label("Or pick a day").fill(board["created_at"][:10])
+    expect(banner).to_contain_text("(seq 3)")
+    slider.focus()
     page.keyboard.press("Home")
     expect(banner).to_contain_text("(seq 0)")
     page.keyboard.press("Escape")
