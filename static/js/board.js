@@ -18,6 +18,7 @@ import { createMoving } from "./board-moving.js";
 import { createPresence } from "./board-presence.js";
 import { createRender } from "./board-render.js";
 import { createStances } from "./board-stances.js";
+import { createTimeTravel } from "./board-timetravel.js";
 import { createUi } from "./board-ui.js";
 import { createWorkshop } from "./board-workshop.js";
 import { EvidencePanel } from "./evidence-panel.js";
@@ -64,6 +65,8 @@ ctx.workshop = createWorkshop(ctx);
 ctx.stances = createStances(ctx);
 ctx.comments = createComments(ctx);
 ctx.history = createHistory(ctx);
+// Time travel (README, "History, time travel, drift, portability"): the past, read-only.
+ctx.timeTravel = createTimeTravel(ctx);
 ctx.panel = new EvidencePanel({
   root: document.getElementById("panel"),
   data,

@@ -149,3 +149,85 @@ def test_a_notes_history_in_its_panel_brings_back_an_earlier_text(board_server, 
     expect(page.locator("article.note").filter(has_text="Pays by invoice")).to_be_visible()
     expect(history.locator(".history-event")).to_have_count(3)
     assert run_axe(page) == []
+
+
+def test_the_board_travels_in_time_read_only_and_comes_back_to_the_live_map(board_server, open_as):
+    board = board_server.new_map(title="Travel on the board")
+    note = board_server.add_note(board["id"], "Pays by invoice")
+    status, _ = board_server.request(
+        "PATCH", f"/api/v1/notes/{note['id']}/", {"text": "Pays by card", "version": 1}, user="bob"
+    )
+    assert status == 200
+    page = open_as("bob", f"/maps/{board['id']}/")
+    expect(page.get_by_text("Pays by card", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Travel in time").click()
+    slider = page.get_by_label(re.compile("^Moment: event"))
+    expect(slider).to_be_focused()
+    expect(slider).to_have_value("2")
+    page.keyboard.press("ArrowLeft")
+
+    banner = page.locator("#time-banner")
+    expect(banner).to_contain_text("(seq 1) — read-only, live changes are paused in this view")
+    past = page.locator("#past-board")
+    expect(past.get_by_text("Pays by invoice", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pays by card", exact=True)).to_be_hidden()
+    edit_controls = page.get_by_role("button", name=re.compile("Add|Delete|Edit|Move|Colour"))
+    expect(edit_controls).to_have_count(0)
+    assert run_axe(page) == []
+
+    # Meanwhile another member edits the note: the past stays as it was.
+    status, _ = board_server.request(
+        "PATCH",
+        f"/api/v1/notes/{note['id']}/",
+        {"text": "Pays by bank transfer", "version": 2},
+        user="alice",
+    )
+    assert status == 200
+    page.wait_for_function(f"window.boardStore.get({note['id']}).text === 'Pays by bank transfer'")
+    expect(past.get_by_text("Pays by invoice", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Back to now").click()
+    expect(banner).to_be_hidden()
+    expect(page.get_by_text("Pays by bank transfer", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pays by invoice", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Edit").first).to_be_visible()
+
+    # Escape returns to now too; a day before the map was made shows it as created.
+    page.get_by_role("button", name="Travel in time").click()
+    page.get_by_label("Or pick a day").fill("2020-01-01")
+    expect(banner).to_contain_text("(seq 0)")
+    page.get_by_label("Or pick a day").fill(board["created_at"][:10])
+    expect(banner).to_contain_text("(seq 3)")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(banner).to_contain_text("(seq 0)")
+    page.keyboard.press("Escape")
+    expect(banner).to_be_hidden()
+    expect(page.get_by_text("Pays by bank transfer", exact=True)).to_be_visible()
+    assert page.errors == []
+
+
+def test_from_the_canvas_the_past_shows_as_a_read_only_grid_and_the_canvas_comes_back(
+    board_server, open_as
+):
+    board = board_server.new_map(title="Travel from the canvas")
+    board_server.add_note(board["id"], "Chases late payers by phone")
+    board_server.add_note(board["id"], "Dreads the quarterly VAT return", section="feels")
+    page = open_as("bob", f"/maps/{board['id']}/")
+    page.get_by_role("button", name="Canvas").click()
+    expect(page.locator("#board")).to_have_class(re.compile("view-canvas"))
+
+    page.get_by_role("button", name="Travel in time").click()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#time-banner")).to_contain_text("(seq 1)")
+    past = page.locator("#past-board")
+    expect(past.get_by_text("Chases late payers by phone", exact=True)).to_be_visible()
+    expect(past.get_by_text("Dreads the quarterly VAT return", exact=True)).to_have_count(0)
+    expect(page.locator("#board")).to_be_hidden()
+
+    page.get_by_role("button", name="Back to now").click()
+    expect(page.locator("#board")).to_be_visible()
+    expect(page.locator("#board")).to_have_class(re.compile("view-canvas"))
+    expect(page.get_by_text("Dreads the quarterly VAT return", exact=True)).to_be_visible()
+    assert page.errors == []
