@@ -31,11 +31,16 @@ def persona_picture(request, map_id):
     return response
 
 
+def limit_text() -> str:
+    limit = max_bytes()
+    return f"{limit // 1024} KB" if limit >= 1024 else f"{limit} bytes"
+
+
 def settings_context(empathy_map) -> dict:
     """What the settings page shows of the picture: its URL (or None) and the limit."""
     return {
         "persona_picture": picture_url(empathy_map),
-        "persona_picture_limit_kb": max_bytes() // 1024,
+        "persona_picture_limit": limit_text(),
     }
 
 
@@ -50,14 +55,12 @@ def settings_action(request, empathy_map):
     if upload is None:
         raise ValidationError({"picture": "Choose a picture file (PNG, JPEG or WebP)."})
     if upload.size > max_bytes():
-        raise ValidationError({"picture": f"The picture is over {max_bytes() // 1024} KB."})
+        raise ValidationError({"picture": f"The picture is over {limit_text()}."})
     try:
         persona_picture_set(
             actor=request.user, map_id=empathy_map.pk, data=upload.read(max_bytes() + 1)
         )
     except PictureTooLarge:
-        raise ValidationError(
-            {"picture": f"The picture is over {max_bytes() // 1024} KB."}
-        ) from None
+        raise ValidationError({"picture": f"The picture is over {limit_text()}."}) from None
     messages.success(request, "Persona picture saved: the board shows it.")
     return redirect("map-settings", map_id=empathy_map.pk)

@@ -132,3 +132,37 @@ def test_a_map_without_a_picture_answers_404_and_null(api, client, alice, empath
     client.force_login(alice)
     assert client.get(f"/maps/{empathy_map.pk}/persona-picture/").status_code == 404
     assert api(alice).get(f"/api/v1/maps/{empathy_map.pk}/").data["persona_picture"] is None
+
+
+def test_on_the_settings_page_a_lead_uploads_and_an_oversize_file_is_refused_readably(
+    client, alice, empathy_map, settings
+):
+    client.force_login(alice)
+    page = f"/maps/{empathy_map.pk}/settings/"
+    picture = png()
+    response = client.post(
+        page, {"action": "picture", "picture": SimpleUploadedFile("p.webp", picture)}
+    )
+    assert response.status_code == 302
+    empathy_map.refresh_from_db()
+    shown = client.get(page).content.decode()
+    assert f'src="/maps/{empathy_map.pk}/persona-picture/?v={empathy_map.seq}"' in shown
+    assert "Remove picture" in shown
+
+    settings.PERSONA_PICTURE_MAX_BYTES = 10
+    response = client.post(
+        page, {"action": "picture", "picture": SimpleUploadedFile("big.png", picture)}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The picture is over 10 bytes." in response.content.decode()
+    assert bytes(PersonaPicture.objects.get(map=empathy_map).data) == picture
+
+
+def test_on_the_settings_page_a_viewer_cannot_upload(client, vera, empathy_map):
+    client.force_login(vera)
+    response = client.post(
+        f"/maps/{empathy_map.pk}/settings/",
+        {"action": "picture", "picture": SimpleUploadedFile("p.png", png())},
+    )
+    assert response.status_code == 403
+    assert not PersonaPicture.objects.filter(map=empathy_map).exists()
