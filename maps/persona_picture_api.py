@@ -62,8 +62,6 @@ class PersonaPictureView(APIView):
             return too_large(error.limit)
         return Response(selectors.map_payload(empathy_map))
 
-    post = put
-
     @extend_schema(
         request=None,
         responses={200: MapSerializer, **ERRORS},
