@@ -220,6 +220,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_BYTES + 1024 * 1024)
 # Bodies and uploaded files past these sizes go to temporary files, not memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# The persona picture of a map is stored in the database: this is its limit in bytes.
+PERSONA_PICTURE_MAX_BYTES = env_int("PERSONA_PICTURE_MAX_BYTES", 512 * 1024)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous caller with the first class's challenge, and only

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from maps import api as maps_api
-from maps import history_api
+from maps import history_api, persona_picture_api
 from maps.workshop.urls import api_urlpatterns as workshop_api
 from research import api as research_api
 from research import drift_api, portability_api
@@ -43,6 +43,7 @@ api_v1 = [
     path("maps/<int:map_id>/drift/", drift_api.MapDriftView.as_view()),
     path("maps/<int:map_id>/drift/notes/", drift_api.MapDriftNoteView.as_view()),
     path("maps/<int:map_id>/duplicate/", portability_api.MapDuplicateView.as_view()),
+    path("maps/<int:map_id>/persona-picture/", persona_picture_api.PersonaPictureView.as_view()),
     *workshop_api,
 ]
 

@@ -69,6 +69,11 @@ class MapSerializer(serializers.Serializer):
     workspace = serializers.SlugField()
     title = serializers.CharField(max_length=200)
     persona = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    persona_picture = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The persona's picture, a same-origin URL with a version; null: none.",
+    )
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     layout = serializers.ChoiceField(choices=Layout.choices, required=False)
     sections = serializers.ListField(child=serializers.CharField(), read_only=True)

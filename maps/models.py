@@ -178,6 +178,9 @@ class EmpathyMap(models.Model):
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     timer_seconds = models.PositiveIntegerField(null=True, blank=True)
     workshop_step = models.CharField(max_length=16, blank=True)
+    # The persona's picture (maps/persona_picture.py): its bytes live in PersonaPicture, so that
+    # loading a map never loads them; this is the seq of the event that set it (null: none).
+    persona_picture_seq = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "id"]
@@ -383,3 +386,17 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user} in comment {self.comment_id}"
+
+
+class PersonaPicture(models.Model):
+    """The bytes of a map's persona picture, stored in the database (no media server)."""
+
+    map = models.OneToOneField(
+        EmpathyMap, on_delete=models.CASCADE, primary_key=True, related_name="persona_picture"
+    )
+    data = models.BinaryField()
+    content_type = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Picture of {self.map}"

@@ -20,6 +20,7 @@ from maps.models import (
     Role,
     Workspace,
 )
+from maps.persona_picture import picture_url
 from maps.workshop import notes as workshop_notes
 from research import status as evidence_status
 from research.status import (
@@ -175,6 +176,7 @@ def map_payload(empathy_map: EmpathyMap) -> dict:
         "workspace": empathy_map.workspace.slug,
         "title": empathy_map.title,
         "persona": empathy_map.persona,
+        "persona_picture": picture_url(empathy_map),
         "description": empathy_map.description,
         "layout": empathy_map.layout,
         "sections": empathy_map.sections,

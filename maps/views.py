@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
-from maps import history_views, selectors, services, visibility
+from maps import history_views, persona_picture_views, selectors, services, visibility
 from maps.forms import (
     MapForm,
     MapSettingsForm,
@@ -514,6 +514,8 @@ def map_settings(request, map_id):
                 verb = "archived" if archived else "restored from the archive"
                 messages.success(request, f"“{empathy_map.title}” {verb}.")
                 return redirect("home") if archived else redirect("map-board", map_id=map_id)
+            if request.POST.get("action") in ("picture", "remove-picture"):
+                return persona_picture_views.settings_action(request, empathy_map)
             if request.POST.get("action") == "phase":
                 phase = request.POST.get("phase", "")
                 services.map_update(actor=request.user, map_id=map_id, phase=phase)
@@ -535,5 +537,10 @@ def map_settings(request, map_id):
     return render(
         request,
         "maps/settings.html",
-        {"map": empathy_map, "form": form, "phases": Phase.choices},
+        {
+            "map": empathy_map,
+            "form": form,
+            "phases": Phase.choices,
+            **persona_picture_views.settings_context(empathy_map),
+        },
     )

@@ -36,12 +36,38 @@ export function createCanvas(ctx) {
     }
   }
 
+  // The picture replaces the initials when the map has one; its URL carries a version, so a
+  // new picture is fetched and an unchanged one is left alone.
+  function showPicture(map) {
+    const url = map.persona_picture || null;
+    const img = avatar.querySelector("img");
+    const alt = `Picture of ${map.persona || map.title || "the persona"}`;
+    avatar.classList.toggle("has-picture", Boolean(url));
+    if (!url) {
+      avatar.textContent = personaInitials(map.persona || "");
+      avatar.setAttribute("aria-hidden", "true");
+      return;
+    }
+    avatar.removeAttribute("aria-hidden");
+    if (img && img.getAttribute("src") === url) {
+      img.alt = alt;
+      return;
+    }
+    const picture = document.createElement("img");
+    picture.className = "persona-picture";
+    picture.src = url;
+    picture.alt = alt;
+    picture.width = 72;
+    picture.height = 72;
+    avatar.replaceChildren(picture);
+  }
+
   function showPersona(map) {
     name.textContent = map.persona || "Not named yet";
     name.classList.toggle("is-unnamed", !map.persona);
     description.textContent = map.description || "";
     description.hidden = !map.description;
-    avatar.textContent = personaInitials(map.persona || "");
+    showPicture(map);
     const header = document.querySelector(".board-title .persona");
     if (header) header.textContent = map.persona;
   }
