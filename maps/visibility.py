@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Exists, OuterRef, Q
 
-from maps.models import EventKind, MapEvent, Membership, Phase, Role, Team
+from maps.models import EventKind, Membership, Phase, Role, Team
 
 HIDDEN_KIND = "hidden"
 WITHDRAWN_KIND = "note.hidden"
@@ -146,29 +146,3 @@ def events_for_viewer(messages: list[dict], viewer: Viewer) -> tuple[list[dict],
         shown.append(event_for_viewer(message, viewer))
         viewer = viewer_after(message, viewer)
     return shown, viewer
-
-
-def viewer_at_seq(viewer: Viewer, *, map_id: int, seq: int) -> Viewer:
-    """The viewer for the events after `seq`: judged under the phase in effect then."""
-    if viewer.sees_all:
-        return viewer
-    return replace(viewer, phase=phase_at(map_id=map_id, seq=seq))
-
-
-def same_phase(viewer: Viewer, *, as_viewer: Viewer) -> Viewer:
-    """`viewer` (a member's new role or team) under the phase `as_viewer` is at."""
-    return replace(viewer, phase=as_viewer.phase)
-
-
-def phase_at(*, map_id: int, seq: int) -> str:
-    """The map's phase right after event `seq` (a map starts open), from the event log."""
-    if seq <= 0:
-        return Phase.OPEN
-    latest = (
-        MapEvent.objects.filter(map_id=map_id, kind=EventKind.MAP_UPDATED, seq__lte=seq)
-        .filter(payload__map__isnull=False)
-        .order_by("-seq")
-        .values_list("payload__map__phase", flat=True)
-        .first()
-    )
-    return latest or Phase.OPEN
