@@ -110,6 +110,16 @@ def note_extras(
     return extras
 
 
+def new_note_extras(empathy_map: EmpathyMap) -> dict:
+    """`note_extras` of a note just created, as every member sees it: nothing yet (no query)."""
+    hidden = blind_for(empathy_map, viewer_is_lead=False)
+    return {
+        "agreement": empty_agreement(),
+        "votes": {"total": None if hidden else 0, "mine": None},
+        "comments": 0,
+    }
+
+
 def map_fields(empathy_map: EmpathyMap) -> dict:
     """The workshop's fields of a map's JSON: `vote`, `timer` and `step` (no query)."""
     vote = None
