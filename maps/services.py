@@ -511,14 +511,19 @@ def _record_note_event(*, locked_map, kind, actor, note_id, op_id, extra=None) -
     return data
 
 
-def _ensure_team_visible(empathy_map: EmpathyMap, locked: EmpathyMap, team: str) -> None:
-    """While drafting, a member who is not a lead writes only into their own team: a note they
-    could not see afterwards would be lost to them."""
-    viewer = visibility.viewer_for(role=empathy_map.role, team=empathy_map.team, phase=locked.phase)
-    if not visibility.may_see(viewer, team):
-        raise ValidationError(
-            {"team": f"While the map is drafting, your notes go to your own team ({viewer.team})."}
-        )
+def _note_op(map_id: int, op: "NoteOp") -> dict:
+    """Apply one note op (note_ops_apply): the note as its event carries it, or the error."""
+    [result] = note_ops_apply(map_id=map_id, ops=[op])
+    if result.error is not None:
+        raise result.error
+    return result.event.payload["note"]
+
+
+def _map_of_note(note_id: int) -> int:
+    map_id = Note.objects.filter(pk=note_id).values_list("map_id", flat=True).first()
+    if map_id is None:
+        raise Http404("Not found.")
+    return map_id
 
 
 def note_create(
@@ -533,33 +538,8 @@ def note_create(
     op_id: str | None = None,
 ) -> dict:
     """Add a note; without a team it takes its author's team in the workspace."""
-    empathy_map = map_for_user(user=actor, map_id=map_id, role=Role.EDITOR)
-    ensure_map_is_open(empathy_map)
-    section = clean_section(empathy_map, section)
-    text = clean_note_text(text)
-    team = empathy_map.team if team is None else clean_team(team)
-    color = clean_color(color)
-    with transaction.atomic():
-        locked = lock_open_map(map_id)
-        _ensure_team_visible(empathy_map, locked, team)
-        if position is None:
-            position = _next_position(locked, section)
-        note = Note.objects.create(
-            map=locked,
-            section=section,
-            text=text,
-            team=team,
-            color=color,
-            position=clean_position(position),
-            author=actor,
-        )
-        return _record_note_event(
-            locked_map=locked,
-            kind=EventKind.NOTE_CREATED,
-            actor=actor,
-            note_id=note.pk,
-            op_id=op_id,
-        )
+    data = {"section": section, "text": text, "team": team, "color": color, "position": position}
+    return _note_op(map_id, NoteOp(actor=actor, op_id=op_id, action="note.create", data=data))
 
 
 def note_update(
@@ -574,76 +554,17 @@ def note_update(
 
     Raises VersionConflict for a stale version, with nothing changed.
     """
-    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
-    ensure_map_is_open(note.map)
-    unknown = set(changes) - {"text", "team", "color", "section", "position"}
-    if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed on a note."})
-    if not changes:
-        raise ValidationError(
-            {"text": "Send at least one of text, team, color, section, position."}
-        )
-    cleaners = {
-        "text": clean_note_text,
-        "team": clean_team,
-        "color": lambda value: clean_color(value, keep=note.color),
-        "section": lambda value: clean_section(note.map, value),
-        "position": clean_position,
-    }
-    fields = {name: cleaners[name](value) for name, value in changes.items()}
-    content_change = bool({"text", "team", "color"} & set(fields))
-    if content_change and version is None:
-        raise ValidationError({"version": "A change of text, team or color must carry version."})
-    if version is not None:
-        version = clean_version(version)
-    with transaction.atomic():
-        locked = lock_open_map(note.map_id)
-        current = _live_note(note_id, locked.pk)
-        if version is not None and version != current.version:
-            raise VersionConflict(note_id)
-        team_before = current.team
-        if fields.get("team", team_before) != team_before:
-            _ensure_team_visible(note.map, locked, fields["team"])
-        if (
-            "section" in fields
-            and "position" not in fields
-            and fields["section"] != current.section
-        ):
-            fields["position"] = _next_position(locked, fields["section"])
-        for name, value in fields.items():
-            setattr(current, name, value)
-        current.version += 1
-        current.save(update_fields=[*fields, "version", "updated_at"])
-        kind = EventKind.NOTE_UPDATED if content_change else EventKind.NOTE_MOVED
-        # A new team tells the members of the old one, while drafting, that the note left them.
-        extra = {visibility.TEAM_BEFORE: team_before} if current.team != team_before else {}
-        return _record_note_event(
-            locked_map=locked, kind=kind, actor=actor, note_id=note_id, op_id=op_id, extra=extra
-        )
+    data = {**changes, "id": note_id, "version": version}
+    op = NoteOp(actor=actor, op_id=op_id, action="note.update", data=data, strict=True)
+    return _note_op(_map_of_note(note_id), op)
 
 
 def note_delete(
     *, actor, note_id: int, version: int | None = None, op_id: str | None = None
 ) -> dict:
-    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
-    ensure_map_is_open(note.map)
-    if version is not None:
-        version = clean_version(version)
-    with transaction.atomic():
-        locked = lock_open_map(note.map_id)
-        current = _live_note(note_id, locked.pk)
-        if version is not None and version != current.version:
-            raise VersionConflict(note_id)
-        current.deleted_at = timezone.now()
-        current.version += 1
-        current.save(update_fields=["deleted_at", "version", "updated_at"])
-        return _record_note_event(
-            locked_map=locked,
-            kind=EventKind.NOTE_DELETED,
-            actor=actor,
-            note_id=note_id,
-            op_id=op_id,
-        )
+    data = {"id": note_id, "version": version}
+    op = NoteOp(actor=actor, op_id=op_id, action="note.delete", data=data)
+    return _note_op(_map_of_note(note_id), op)
 
 
 def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
@@ -740,9 +661,10 @@ class NoteOp:
     """One websocket op on a note: `data` as in the HTTP calls (contract: websocket section)."""
 
     actor: Any
-    op_id: str
+    op_id: str | None
     action: str
     data: dict
+    strict: bool = False  # refuse fields a note does not have (HTTP), rather than ignore them
 
 
 @dataclass
@@ -828,7 +750,7 @@ class _NoteOpBatch:
         return replayed
 
     def op_ids(self) -> list[str]:
-        return sorted({op.op_id for op in self.ops})
+        return sorted({op.op_id for op in self.ops if op.op_id})
 
     def _stored_events(self, actor_ids: list[int]) -> dict[tuple[int, str], MapEvent]:
         """The events of ops stored already (a retry): read under the lock, so that a twin of
@@ -863,7 +785,7 @@ class _NoteOpBatch:
         results = []
         for op in self.ops:
             key = (op.actor.pk, op.op_id)
-            earlier = self.stored.get(key) or self.applied.get(key)
+            earlier = (self.stored.get(key) or self.applied.get(key)) if op.op_id else None
             if earlier is not None:
                 results.append(NoteOpResult(event=earlier))
                 continue
@@ -940,6 +862,12 @@ class _NoteOpBatch:
         return self._event(op, EventKind.NOTE_CREATED, note)
 
     def _update(self, op: NoteOp, note: Note) -> MapEvent:
+        if op.strict:
+            unknown = set(op.data) - {"id", "version", *OP_UPDATE_FIELDS}
+            if unknown:
+                raise ValidationError(
+                    {sorted(unknown)[0]: "This field cannot be changed on a note."}
+                )
         changes = {name: op.data[name] for name in OP_UPDATE_FIELDS if name in op.data}
         if not changes:
             raise ValidationError(
