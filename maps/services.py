@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,10 +39,11 @@ from maps.selectors import (
     map_for_user,
     map_payload,
     membership_role,
+    memberships_for_ops,
     note_data,
     note_for_user,
     note_payload,
-    notes_with_users,
+    notes_for_ops,
     workspace_for_user,
 )
 from maps.workshop import notes as workshop_notes
@@ -730,21 +731,12 @@ class _NoteOpBatch:
         """Each actor's role and team and the workspace (archived or not), read after the lock
         so that they are as of now; the actors with an op of this batch stored already."""
         locked = self.locked
-        actor_ids = sorted({op.actor.pk for op in self.ops})
-        earlier = MapEvent.objects.filter(
-            map_id=locked.pk, actor_id=OuterRef("user_id"), op_id__in=self.op_ids()
+        self.members, self.workspace, replayed = memberships_for_ops(
+            map_id=locked.pk,
+            workspace_id=locked.workspace_id,
+            actor_ids=sorted({op.actor.pk for op in self.ops}),
+            op_ids=self.op_ids(),
         )
-        rows = (
-            Membership.objects.filter(workspace_id=locked.workspace_id, user_id__in=actor_ids)
-            .select_related("workspace")
-            .annotate(replayed=Exists(earlier))
-        )
-        replayed = []
-        for membership in rows:
-            self.members[membership.user_id] = (Role(membership.role), membership.team)
-            self.workspace = membership.workspace
-            if membership.replayed:
-                replayed.append(membership.user_id)
         if self.workspace is not None:
             locked.workspace = self.workspace  # no query for ensure_map_is_open
         return replayed
@@ -773,12 +765,13 @@ class _NoteOpBatch:
         }
         if not note_ids:
             return {}, {}, {}
-        query = notes_with_users().filter(pk__in=note_ids, map_id=self.locked.pk)
-        notes = {note.pk: note for note in workshop_notes.annotate_notes(query)}
-        for note in notes.values():
-            note.map = self.locked
+        notes = notes_for_ops(empathy_map=self.locked, note_ids=sorted(note_ids))
         statuses = statuses_for_notes(self.locked, note_ids=list(notes)) if notes else {}
-        extras = workshop_notes.note_extras(list(notes.values()), empathy_map=self.locked)
+        # Stances change with no note op: read only for the notes that have some.
+        stanced = [note for note in notes.values() if note.has_stances]
+        extras = workshop_notes.note_extras(
+            list(notes.values()), empathy_map=self.locked, stance_rows=None if stanced else []
+        )
         return notes, statuses, extras
 
     def apply(self) -> list[NoteOpResult]:
