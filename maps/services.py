@@ -722,6 +722,9 @@ class _NoteOpBatch:
         self.events: list[MapEvent] = []
         self.applied: dict[tuple[int, str], MapEvent] = {}
         self.positions: dict[str, float] = {}
+        # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
+        self.changed: dict[int, Note] = {}
+        self.changed_fields: set[str] = set()
         self.members: dict[int, tuple[Role, str]] = {}
         self.workspace = None
         self.stored = self._stored_events(self._read_memberships())
@@ -897,7 +900,7 @@ class _NoteOpBatch:
         for name, value in fields.items():
             setattr(note, name, value)
         note.version += 1
-        note.save(update_fields=[*fields, "version", "updated_at"])
+        self._changed(note, [*fields, "version"])
         if note.section != section_before:
             self.positions.pop(section_before, None)
         self._placed(note.section, note.position)
@@ -916,9 +919,14 @@ class _NoteOpBatch:
             raise VersionConflict(note.pk, current=self._payload(note))
         note.deleted_at = timezone.now()
         note.version += 1
-        note.save(update_fields=["deleted_at", "version", "updated_at"])
+        self._changed(note, ["deleted_at", "version"])
         self.positions.pop(note.section, None)
         return self._event(op, EventKind.NOTE_DELETED, note)
+
+    def _changed(self, note: Note, fields: list[str]) -> None:
+        note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)
+        self.changed[note.pk] = note
+        self.changed_fields.update([*fields, "updated_at"])
 
     def _next_position(self, section: str) -> float:
         """As `_next_position`, read once per section and batch, then kept up to date."""
@@ -955,6 +963,10 @@ class _NoteOpBatch:
         locked.seq += len(self.events)
         locked.updated_at = timezone.now()
         locked.save(update_fields=["seq", "updated_at"])
+        if self.changed:
+            # Each note as the batch left it; a field one op changed is written for every note
+            # of the batch, with the value it has, which is harmless.
+            Note.objects.bulk_update(list(self.changed.values()), sorted(self.changed_fields))
         MapEvent.objects.bulk_create(self.events)
         broadcast_events_on_commit(locked.pk, self.events)
 
