@@ -304,3 +304,44 @@ def test_the_board_menu_duplicates_for_researchers(team, full_map):
     viewer = Client()
     viewer.force_login(team["vera"])
     assert "Duplicate map" not in viewer.get(f"/maps/{full_map.pk}/").content.decode()
+
+
+def test_the_duplicate_page_asks_for_a_title_a_workspace_and_whether_to_copy_notes(team, full_map):
+    client = Client()
+    client.force_login(team["rita"])
+    page = client.get(f"/maps/{full_map.pk}/duplicate/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'value="{full_map.title} (copy)"' in html
+    assert "The layout only, no notes" in html
+    assert EmpathyMap.objects.count() == 1  # opening the page copies nothing
+
+    response = client.post(
+        f"/maps/{full_map.pk}/duplicate/",
+        {"title": "Q3 starting point", "workspace": "acme", "notes": "0"},
+    )
+
+    copy = EmpathyMap.objects.get(title="Q3 starting point")
+    assert response["Location"] == f"/maps/{copy.pk}/"
+    assert copy.notes.count() == 0 and copy.layout == full_map.layout
+
+
+def test_the_duplicate_page_says_what_was_wrong_and_copies_nothing(team, full_map):
+    client = Client()
+    client.force_login(team["rita"])
+
+    response = client.post(
+        f"/maps/{full_map.pk}/duplicate/", {"title": "x" * 201, "workspace": "elsewhere"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ensure this value has at most 200 characters" in html
+    assert "Select a valid choice" in html
+    assert EmpathyMap.objects.count() == 1
+    viewer = Client()
+    viewer.force_login(team["mallory"])
+    assert viewer.get(f"/maps/{full_map.pk}/duplicate/").status_code == 404
+    reader = Client()
+    reader.force_login(team["vera"])  # a viewer of this map, a researcher nowhere
+    assert reader.get(f"/maps/{full_map.pk}/duplicate/").status_code == 403
