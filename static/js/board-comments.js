@@ -125,10 +125,22 @@ export function createComments(ctx) {
     list = null;
   }
 
+  /** One more unread mention in the header's "Mentions (N)", as the next page load would show. */
+  function countMention(comment) {
+    const holder = document.querySelector("[data-unread-mentions]");
+    if (holder) {
+      const unread = Number(holder.dataset.unreadMentions || 0) + 1;
+      holder.dataset.unreadMentions = String(unread);
+      holder.replaceChildren(" ", el("strong", { text: `(${unread})` }), el("span", { class: "visually-hidden", text: " unread" }));
+    }
+    ctx.ui.announce(`${comment.author || "Someone"} mentioned you in a comment.`);
+  }
+
   // A comment on any note: the card's count comes with the note; the thread if it is open.
   store.registerKind("comment.created", (event, held) => {
     if (event.note) held.upsert(event.note, event.seq);
     if (event.comment) add(event.comment);
+    if (event.comment && (event.mentioned || []).includes(me.username)) countMention(event.comment);
   });
 
   return { build, focus, closed };

@@ -143,6 +143,9 @@ def test_a_lead_runs_a_whole_workshop_on_the_board(board_server, open_as, teams)
     expect(commented.get_by_role("button", name="Comments (1)")).to_be_visible(timeout=LIVE)
     status, unread = board_server.request("GET", "/api/v1/mentions/unread/", user="rita")
     assert (status, unread["unread"]) == (200, 1)
+    # rita's header counts it at once, without a reload; bob's does not.
+    expect(rita.get_by_role("link", name="Mentions (1) unread")).to_be_visible()
+    expect(bob.get_by_role("link", name=re.compile(r"^Mentions"))).not_to_contain_text("(")
     assert axe_violations(rita) == []
 
     # Closing the vote; the board sorts by votes.
