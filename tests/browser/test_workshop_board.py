@@ -159,6 +159,27 @@ def test_a_lead_runs_a_whole_workshop_on_the_board(board_server, open_as, teams)
     expect(says.locator("article.note").first).to_contain_text("she prints every invoice")
     assert axe_violations(alice) == []
 
+    # Sorted by votes, the order on screen is not the notes' own: a drag within Says changes
+    # nothing, a drag to Pains moves the note to the end of Pains.
+    def places():
+        status, state = board_server.request("GET", f"/api/v1/maps/{board['id']}/")
+        assert status == 200
+        return {note["text"]: (note["section"], note["position"]) for note in state["notes"]}
+
+    before = places()
+    says.locator("article.note").first.drag_to(says.locator("article.note").last)
+    pains = alice.get_by_role("region", name=re.compile(r"^Pains\b"))
+    says.locator("article.note").first.drag_to(pains.locator("ol"))
+    expect(pains.locator("article.note")).to_contain_text(["she prints every invoice"])
+    bob_pains = bob.get_by_role("region", name=re.compile(r"^Pains\b"))
+    expect(bob_pains.locator("article.note")).to_contain_text(
+        ["she prints every invoice"], timeout=LIVE
+    )
+    moved = next(text for text in before if "she prints every invoice" in text)
+    after = places()
+    assert after.pop(moved)[0] == "pains"
+    assert after == {text: place for text, place in before.items() if text != moved}
+
     # Stopping the timer, then the alignment page.
     panel.get_by_role("button", name="Stop timer").click()
     expect(bob.get_by_role("timer")).to_be_hidden(timeout=LIVE)
