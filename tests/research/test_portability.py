@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from maps.models import EmpathyMap, MapEvent, Role
+from maps.persona_picture import persona_picture_set
 from research.models import Evidence
 from research.status import today
 from tests.conftest import member
@@ -18,6 +19,7 @@ from tests.factories import (
     SourceFactory,
     WorkspaceFactory,
 )
+from tests.picture_files import png
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +235,24 @@ def test_duplicate_with_and_without_notes(api, team, full_map):
     assert empty.data["shelf_life"] == {"usage_data": 30}
     # The new map as GET gives it (the schema's MapDetail), every key present.
     assert set(copy.data) == set(api(rita).get(f"/api/v1/maps/{copy.data['id']}/").data)
+
+
+def test_a_duplicate_keeps_the_persona_picture(api, team, full_map):
+    picture = png(rgb=(20, 120, 200))
+    persona_picture_set(actor=team["alice"], map_id=full_map.pk, data=picture)
+
+    copy = api(team["rita"]).post(f"/api/v1/maps/{full_map.pk}/duplicate/", {}, format="json")
+
+    assert copy.status_code == 201
+    url = copy.data["persona_picture"]
+    assert url.startswith(f"/maps/{copy.data['id']}/persona-picture/")
+    client = Client()
+    client.force_login(team["vera"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content]) == (
+        picture
+    )
 
 
 def test_duplicate_into_another_workspace_needs_a_researcher_there(api, team, full_map):
