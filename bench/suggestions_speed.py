@@ -14,6 +14,10 @@ the note (both views), and the fusion.
     OPENBLAS_NUM_THREADS=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/em_NAME \\
         SECRET_KEY=x .venv/bin/python bench/suggestions_speed.py [--items 5000]
 
+`--mpnet DIR` measures a candidate model in the product's place instead: all-mpnet-base-v2 from
+its unpacked folder (bench/suggestions_models.py --unpack-mpnet), with 768-dimensional stored
+vectors; the request path is otherwise the product's (docs/suggestions.md, "Stronger models").
+
 Wall-clock times on a shared machine vary with its load; the script prints the load average
 next to them, and the CPU time of the process for each request, which varies less.
 """
@@ -61,6 +65,24 @@ def items_argument(argv: list[str], default: int = 5000) -> int:
     return default
 
 
+def mpnet_argument(argv: list[str]) -> Path | None:
+    for index, arg in enumerate(argv):
+        if arg == "--mpnet" and index + 1 < len(argv):
+            return Path(argv[index + 1])
+    return None
+
+
+def use_mpnet(folder: Path) -> None:
+    """Put all-mpnet-base-v2 where the product's model is, for this process only."""
+    from bench.suggestions_models import MPNet  # noqa: PLC0415
+
+    model = MPNet(folder)
+    embeddings.load_model = lambda: model
+    embeddings.DIMENSIONS = model.dimensions
+    embeddings.VECTOR_BYTES = model.dimensions * 4
+    print(f"candidate model: all-mpnet-base-v2 from {folder}")
+
+
 def development_data() -> tuple[list[str], list[dict]]:
     texts, notes = [], []
     for name in DEVELOPMENT_SETS:
@@ -100,6 +122,8 @@ def build_workspace(count: int, texts: list[str], vectors) -> tuple:
 
 def main() -> None:
     count = items_argument(sys.argv[1:])
+    if (folder := mpnet_argument(sys.argv[1:])) is not None:
+        use_mpnet(folder)
     texts, notes = development_data()
     started = time.perf_counter()
     model = embeddings.load_model()

@@ -57,3 +57,21 @@ class RefuseHostileInputMiddleware:
             logger.warning("The database refused a request's data: %s", exception)
             return bad_request(request, "The database cannot store this value.")
         return None
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page instead of Django's empty 405 outside the API: opening an address that only takes
+    a form's button (a bookmarked duplicate or delete link) says that nothing happened and
+    offers the way back. The API keeps DRF's JSON 405."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or is_api(request) or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "empathymap.middleware.MethodNotAllowedPageMiddleware",
     "empathymap.middleware.RefuseHostileInputMiddleware",
     "empathymap.login_limits.LoginAttemptMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -25,12 +25,35 @@ class MapForm(forms.Form):
         self.fields["template"].choices = [("", "A blank map")] + [
             (m.pk, f"{m.title} ({m.workspace.name})") for m in templates
         ]
-        names = [w.name for w in workspaces]
-        # Two workspaces of one name are told apart by their address.
-        self.fields["workspace"].choices = [
-            (w.slug, f"{w.name} ({w.slug})" if names.count(w.name) > 1 else w.name)
-            for w in workspaces
-        ]
+        self.fields["workspace"].choices = workspace_choices(workspaces)
+
+
+def workspace_choices(workspaces) -> list[tuple[str, str]]:
+    names = [w.name for w in workspaces]
+    # Two workspaces of one name are told apart by their address.
+    return [
+        (w.slug, f"{w.name} ({w.slug})" if names.count(w.name) > 1 else w.name) for w in workspaces
+    ]
+
+
+class DuplicateMapForm(forms.Form):
+    """The board menu's "Duplicate map": what to call the copy, where, and whether its notes
+    come along. Every field may be left out of a POST (the copy is then "<title> (copy)", in
+    the same workspace, with its notes), as before this page asked."""
+
+    title = forms.CharField(max_length=200, required=False, label="Title of the copy")
+    workspace = forms.ChoiceField(label="Workspace", required=False)
+    notes = forms.ChoiceField(
+        label="What to copy",
+        choices=[("1", "The layout and every note"), ("0", "The layout only, no notes")],
+        initial="1",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, workspaces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace"].choices = workspace_choices(workspaces)
 
 
 class MemberForm(forms.Form):

@@ -25,7 +25,16 @@ from maps.forms import (
     WorkspaceForm,
     add_service_errors,
 )
-from maps.models import SECTION_PROMPTS, Phase, ReviewState, Role, Section, Team
+from maps.models import (
+    COMMENT_TEXT_MAX,
+    NOTE_TEXT_MAX,
+    SECTION_PROMPTS,
+    Phase,
+    ReviewState,
+    Role,
+    Section,
+    Team,
+)
 from research import selectors as research_selectors
 from research.drift_views import drift_context
 from research.models import SourceKind
@@ -248,6 +257,8 @@ def board_state(*, user, empathy_map) -> dict:
         "sections": section_info(empathy_map),
         "all_sections": every_section_info(empathy_map),
         "teams": Team.choices,
+        "note_text_max": NOTE_TEXT_MAX,
+        "comment_text_max": COMMENT_TEXT_MAX,
         "statuses": list(STATUS_LABELS.items()),
         "review_states": ReviewState.choices,
         "source_kinds": SourceKind.choices,

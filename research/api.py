@@ -643,8 +643,10 @@ class MapExportView(APIView):
             empathy_map=empathy_map, viewer=visibility.viewer_of_map(empathy_map)
         )
         if fmt == "json":
-            return Response(data)
-        body = export.export_csv(data) if fmt == "csv" else export.export_markdown(data)
+            body = data
+        else:
+            body = export.export_csv(data) if fmt == "csv" else export.export_markdown(data)
+        # Named after the map in every format, so a browser's download is not "download.json".
         filename = f"{slugify(empathy_map.title) or 'map'}-{empathy_map.pk}.{fmt}"
         return Response(body, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

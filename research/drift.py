@@ -37,7 +37,7 @@ from maps.selectors import map_for_user, note_data
 from maps.services import note_create
 from research import embeddings
 from research.models import EvidenceLink, Stance
-from research.ranking import rank_evidence, stem, tokenize
+from research.ranking import LIGHT_WORDS, rank_evidence, stem, tokenize
 from research.selectors import evidence_base, evidence_payload
 from research.status import today
 
@@ -157,13 +157,22 @@ def group_items(vectors: np.ndarray, *, threshold: float = GROUP_COSINE) -> list
     return [sorted(group) for _, group in sorted(members.items())]
 
 
+# Words that name no theme: dates, fillers of speech, and the ranker's vague words ("really").
+_THEME_NOISE = """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday today yesterday tomorrow per via etc yeah yes okay ok um uh oh hmm also
+"""
+THEME_NOISE = LIGHT_WORDS | frozenset(_THEME_NOISE.split())
+
+
 def top_words(texts: Sequence[str], every_text: Sequence[str], *, limit: int = TOP_WORDS):
     """Words that set the group apart: stems by how many of the group's texts use them times
     how rare they are among all the recent texts (words shared by two or more of the group's
     texts first), each shown in the form the group uses most."""
 
     def stems_of(text: str) -> dict[str, str]:
-        return {stem(word): word for word in tokenize(text)}
+        return {stem(word): word for word in tokenize(text) if word not in THEME_NOISE}
 
     document_frequency = Counter(word for text in every_text for word in stems_of(text))
     in_group: Counter = Counter()

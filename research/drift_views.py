@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from maps.models import Role, Section
 from maps.selectors import map_for_user, parse_id
 from research import drift, services
-from research.models import Stance
+from research.models import SourceKind, Stance
 
 PANEL_UNLINKED = 10
 PANEL_EXCERPTS = 3
@@ -22,7 +22,12 @@ def _error(error: ValidationError) -> str:
 
 
 def _shown(evidence: dict) -> dict:
-    return {**evidence, "collected_on": parse_date(evidence["collected_on"] or "")}
+    kind = evidence.get("kind")
+    return {
+        **evidence,
+        "collected_on": parse_date(evidence["collected_on"] or ""),
+        "kind_label": SourceKind(kind).label if kind in SourceKind.values else kind,
+    }
 
 
 def drift_context(*, user, empathy_map, notes: list[dict]) -> dict:

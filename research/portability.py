@@ -26,6 +26,7 @@ from maps.models import (
     Layout,
     Membership,
     Note,
+    PersonaPicture,
     ReviewState,
     Role,
 )
@@ -317,13 +318,23 @@ def map_duplicate(
         if not title:
             raise ValidationError({"title": "Title may not be empty."})
     data = map_export(empathy_map=source)
-    return map_import(
-        actor=actor,
-        workspace_slug=target,
-        data=data,
-        title=title or f"{source.title} (copy)"[:200],
-        with_notes=with_notes,
-    )
+    with transaction.atomic():
+        copy = map_import(
+            actor=actor,
+            workspace_slug=target,
+            data=data,
+            title=title or f"{source.title} (copy)"[:200],
+            with_notes=with_notes,
+        )
+        # The persona's picture comes along (an export leaves it out: it is bytes, not text).
+        picture = PersonaPicture.objects.filter(map_id=source.pk).first()
+        if picture is not None:
+            PersonaPicture.objects.create(
+                map_id=copy.pk, data=picture.data, content_type=picture.content_type
+            )
+            copy.persona_picture_seq = copy.seq
+            copy.save(update_fields=["persona_picture_seq"])
+    return copy
 
 
 def map_from_template(

@@ -1,4 +1,4 @@
-"""Branded error pages (403, 404, 500) and the favicon."""
+"""Branded error pages (403, 404, 405, 500) and the favicon."""
 
 import pytest
 from django.template.loader import get_template
@@ -39,6 +39,25 @@ def test_an_editor_opening_map_settings_sees_the_branded_403_page(client, bob, e
     assert "You can’t do that here" in html
     assert '<header class="site-header">' in html
     assert 'href="/">Back to your workspaces</a>' in html
+
+
+def test_opening_an_address_that_only_takes_a_form_says_nothing_changed(client, bob):
+    client.force_login(bob)
+    response = client.get("/maps/import/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "This address only answers a button" in html
+    assert "Nothing was changed." in html
+    assert 'href="/">Back to your workspaces</a>' in html
+
+
+def test_the_api_keeps_its_json_405(client, bob):
+    client.force_login(bob)
+    response = client.delete("/api/v1/maps/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert "DELETE" in response.json()["detail"]
 
 
 def test_the_500_page_renders_without_a_request():

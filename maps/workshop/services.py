@@ -353,18 +353,19 @@ def mentioned_usernames(text: str) -> list[str]:
     return names
 
 
-def mentioned_members(*, text: str, workspace_id: int, author_id: int) -> list[int]:
-    """The user ids of the workspace's members named in the text, the author left out."""
+def mentioned_members(*, text: str, workspace_id: int, author_id: int) -> dict[int, str]:
+    """The workspace's members named in the text, the author left out: {user id: username}."""
     names = mentioned_usernames(text)
     if not names:
-        return []
+        return {}
     # "@Maya" is maya: people type names as they say them.
     members = (
         Membership.objects.filter(workspace_id=workspace_id)
         .annotate(lowered=Lower("user__username"))
         .filter(lowered__in={name.lower() for name in names})
+        .exclude(user_id=author_id)
     )
-    return sorted(set(members.values_list("user_id", flat=True)) - {author_id})
+    return dict(sorted(members.values_list("user_id", "user__username")))
 
 
 def comment_create(
@@ -382,13 +383,15 @@ def comment_create(
         if parent is not None and not Comment.objects.filter(pk=parent, note_id=note_id).exists():
             raise ValidationError({"parent": "Give the id of a comment on this note."})
         comment = Comment.objects.create(note_id=note_id, author=actor, parent_id=parent, text=text)
-        user_ids = mentioned_members(
+        mentioned = mentioned_members(
             text=text, workspace_id=locked.workspace_id, author_id=actor.pk
         )
-        Mention.objects.bulk_create(Mention(comment=comment, user_id=uid) for uid in user_ids)
+        Mention.objects.bulk_create(Mention(comment=comment, user_id=uid) for uid in mentioned)
         data = comment_payload(comment)
         note_json = note_data(note_id)
         payload = {"note": note_json, "comment": data, "comments": note_json["comments"]}
+        # Who was mentioned, so an open board of theirs counts the mention at once.
+        payload["mentioned"] = sorted(mentioned.values())
         record_event(
             locked_map=locked,
             kind=EventKind.COMMENT_CREATED,

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
@@ -68,6 +69,7 @@ def score_chart(history: list[dict]) -> dict | None:
                 "score": percent(point["score"]),
                 "at": at,
                 "seq": point["seq"],
+                "now": point.get("now", False),
             }
         )
     grid = [
@@ -87,6 +89,18 @@ def score_chart(history: list[dict]) -> dict | None:
         "first": dots[0],
         "last": dots[-1],
     }
+
+
+def with_now(history: list[dict], score: float | None, empathy_map) -> list[dict]:
+    """The checkpoints and, when the map or its score moved since the last, today's score as a
+    last point: so the chart ends where the headline stands."""
+    if not history or score is None:
+        return history
+    last = history[-1]
+    if last["seq"] == empathy_map.seq and last["score"] == score:
+        return history
+    now = {"score": score, "at": timezone.now().isoformat(), "seq": empathy_map.seq, "now": True}
+    return [*history, now]
 
 
 def ask_for_research(request, empathy_map) -> None:
@@ -164,7 +178,7 @@ def alignment(request, map_id):
             "single_team": rows(result["single_team"]),
             "loud": rows(result["loud_assumptions"]),
             "blind": empathy_map.vote_open and empathy_map.vote_blind and not is_lead,
-            "chart": score_chart(result["history"]),
+            "chart": score_chart(with_now(result["history"], result["score"], empathy_map)),
             "history": [
                 {**point, "at": parse_datetime(point["at"]), "label": percent(point["score"])}
                 for point in result["history"]

@@ -1,6 +1,7 @@
 // The "+ Add a note" form under each section, and sending the new note.
 
 import { el } from "./board-view.js";
+import { limitText } from "./text-limit.js";
 
 const TEAM_KEY = "empathymap.team";
 
@@ -20,7 +21,8 @@ export function createAdding(ctx) {
     toggle.append("+ Add a note", el("span", { class: "visually-hidden", text: ` to ${section.label}` }));
     const textId = `add-${section.key}-text`;
     const teamId = `add-${section.key}-team`;
-    const textarea = el("textarea", { id: textId, name: "text", rows: "3", maxlength: "1000", required: true });
+    const textarea = el("textarea", { id: textId, name: "text", rows: "3", required: true });
+    const limit = limitText(textarea, data.note_text_max, { id: `${textId}-count`, noun: "note" });
     const team = el("select", { id: teamId, name: "team" });
     const savedTeam = localStorage.getItem(TEAM_KEY) || ctx.me.team || "product";
     for (const [value, label] of data.teams) team.append(el("option", { value, text: label, selected: value === savedTeam }));
@@ -32,6 +34,7 @@ export function createAdding(ctx) {
       { class: "add-form", hidden: true },
       el("label", { for: textId, text: `New note in ${section.label}` }),
       textarea,
+      limit.counter,
       el("p", { class: "help", text: "Enter adds it; Shift+Enter starts a new line." }),
       el("div", { class: "add-row" }, el("label", { for: teamId, class: "inline-label", text: "Team" }), team, submit, cancel),
       error,
@@ -63,8 +66,10 @@ export function createAdding(ctx) {
         error.textContent = "Write something first.";
         return;
       }
+      if (!limit.check()) return;
       createNote(section.key, text, team.value, error, textarea);
       textarea.value = "";
+      limit.update();
       textarea.focus();
     });
     return [toggle, form];

@@ -6,8 +6,7 @@
 
 import { api } from "./api.js";
 import { el } from "./board-view.js";
-
-const MAX_LENGTH = 2000;
+import { limitText } from "./text-limit.js";
 
 function formatTime(iso) {
   const date = new Date(iso);
@@ -21,6 +20,7 @@ export function createComments(ctx) {
   let list = null;
   let empty = null;
   let textarea = null;
+  let limit = null;
   let heading = null;
   const shown = new Set(); // comment ids in the open thread
 
@@ -61,6 +61,7 @@ export function createComments(ctx) {
       textarea.focus();
       return;
     }
+    if (!limit.check()) return;
     const id = noteId;
     const button = event.target.querySelector("button[type=submit]");
     button.disabled = true;
@@ -70,7 +71,10 @@ export function createComments(ctx) {
       if (reply.type === "ack") {
         if (reply.comment) add(reply.comment);
         if (reply.note) store.upsert(reply.note, reply.seq);
-        if (id === noteId) textarea.value = "";
+        if (id === noteId) {
+          textarea.value = "";
+          limit.update();
+        }
         ctx.ui.announce("Comment posted.");
       } else {
         ctx.ui.toast(reply.detail || "The comment was not posted.", { kind: "error" });
@@ -87,12 +91,14 @@ export function createComments(ctx) {
     empty = el("p", { class: "muted", text: "No comments yet." });
     const section = el("section", { class: "panel-section panel-comments", "aria-labelledby": "panel-comments-heading" }, heading, empty, list);
     if (me.can_edit) {
-      textarea = el("textarea", { id: "comment-text", rows: "3", maxlength: String(MAX_LENGTH), required: true, "aria-describedby": "comment-help" });
+      textarea = el("textarea", { id: "comment-text", rows: "3", required: true, "aria-describedby": "comment-help" });
+      limit = limitText(textarea, data.comment_text_max, { id: "comment-count", noun: "comment" });
       const form = el(
         "form",
         { class: "comment-form" },
         el("label", { for: "comment-text", text: "Add a comment" }),
         textarea,
+        limit.counter,
         el("p", { class: "help", id: "comment-help", text: "Plain text. Mention a member with @username to notify them." }),
         el("button", { type: "submit", class: "button button-small", text: "Post comment" }),
       );
@@ -119,10 +125,22 @@ export function createComments(ctx) {
     list = null;
   }
 
+  /** One more unread mention in the header's "Mentions (N)", as the next page load would show. */
+  function countMention(comment) {
+    const holder = document.querySelector("[data-unread-mentions]");
+    if (holder) {
+      const unread = Number(holder.dataset.unreadMentions || 0) + 1;
+      holder.dataset.unreadMentions = String(unread);
+      holder.replaceChildren(" ", el("strong", { text: `(${unread})` }), el("span", { class: "visually-hidden", text: " unread" }));
+    }
+    ctx.ui.announce(`${comment.author || "Someone"} mentioned you in a comment.`);
+  }
+
   // A comment on any note: the card's count comes with the note; the thread if it is open.
   store.registerKind("comment.created", (event, held) => {
     if (event.note) held.upsert(event.note, event.seq);
     if (event.comment) add(event.comment);
+    if (event.comment && (event.mentioned || []).includes(me.username)) countMention(event.comment);
   });
 
   return { build, focus, closed };

@@ -3,6 +3,7 @@
 
 import { api, errorText } from "./api.js";
 import { el, updateCard } from "./board-view.js";
+import { limitText } from "./text-limit.js";
 
 export function createEditing(ctx) {
   const { store, socket, data, me, labels, ui } = ctx;
@@ -51,8 +52,10 @@ export function createEditing(ctx) {
     const id = note.id;
     const textId = `edit-${id}-text`;
     const teamId = `edit-${id}-team`;
-    const textarea = el("textarea", { id: textId, rows: "4", maxlength: "1000" });
+    const textarea = el("textarea", { id: textId, rows: "4" });
     textarea.value = text ?? note.text;
+    const limit = limitText(textarea, data.note_text_max, { id: `${textId}-count`, noun: "note" });
+    limit.update();
     const select = el("select", { id: teamId });
     for (const [value, label] of data.teams) select.append(el("option", { value, text: label, selected: value === (team ?? note.team) }));
     const hint = el("p", { class: "editor-hint", role: "status", hidden: true });
@@ -63,10 +66,11 @@ export function createEditing(ctx) {
       { class: "note-editor" },
       el("label", { for: textId, class: "visually-hidden", text: "Note text" }),
       textarea,
+      limit.counter,
       el("div", { class: "add-row" }, el("label", { for: teamId, class: "inline-label", text: "Team" }), select, save, cancel),
       hint,
     );
-    const editor = { form, textarea, select, hint, baseVersion: baseVersion ?? note.version, card };
+    const editor = { form, textarea, select, hint, limit, baseVersion: baseVersion ?? note.version, card };
     editors.set(id, editor);
     card.parts.text.hidden = true;
     card.parts.actions.hidden = true;
@@ -118,6 +122,7 @@ export function createEditing(ctx) {
       editor.hint.textContent = "A note needs some text. To remove it, use Delete.";
       return;
     }
+    if (!editor.limit.check()) return;
     const current = card.note;
     const changes = {};
     if (text !== current.text) changes.text = text;

@@ -20,8 +20,9 @@ export function createMoving(ctx) {
     const fields = { section };
     if (position !== undefined) fields.position = position;
     else {
-      const last = sortedCards(section).filter((other) => other !== card).pop();
-      fields.position = last ? last.note.position + 1 : 1;
+      // Last in the section's own order, whatever order the screen shows (sort by votes).
+      const positions = sortedCards(section).filter((other) => other !== card).map((other) => other.note.position);
+      fields.position = positions.length ? Math.max(...positions) + 1 : 1;
     }
     const before = store.get(id);
     const moved = store.changeLocally(id, fields);
@@ -148,6 +149,7 @@ export function createMoving(ctx) {
     const card = event.target.closest?.(".note-item");
     if (!card || card.pending || !me.can_edit) return;
     dragged = card;
+    if (ctx.noteOrder) announce("Sorted by votes: drop on another section to move the note there; turn off Sort by votes to reorder.");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", String(card.note.id));
     requestAnimationFrame(() => card.classList.add("is-dragging"));
@@ -162,6 +164,8 @@ export function createMoving(ctx) {
   function dropTarget(event) {
     const section = event.target.closest?.("[data-section]");
     if (!section || !ctx.layoutSections().includes(section.dataset.section)) return null;
+    // Sorted by votes, the order on screen is not the notes' own: no reordering in place.
+    if (ctx.noteOrder && section.dataset.section === dragged.note.section) return null;
     const list = ctx.render.lists[section.dataset.section];
     const siblings = sortedCards(section.dataset.section).filter((card) => card !== dragged && !card.hidden);
     let index = siblings.length;
@@ -178,7 +182,7 @@ export function createMoving(ctx) {
   board.addEventListener("dragover", (event) => {
     if (!dragged) return;
     const target = dropTarget(event);
-    if (!target) return;
+    if (!target) return dropMarker.remove();
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
     const before = target.siblings[target.index] || null;
@@ -193,6 +197,7 @@ export function createMoving(ctx) {
     dropMarker.remove();
     if (!target) return;
     event.preventDefault();
+    if (ctx.noteOrder) return moveNote(dragged.note.id, target.section); // to its end
     const before = target.siblings[target.index - 1]?.note;
     const after = target.siblings[target.index]?.note;
     moveNote(dragged.note.id, target.section, positionBetween(before, after));

@@ -367,3 +367,43 @@ def test_a_note_added_to_a_full_section_is_brought_into_sight(board_server, open
         timeout=LIVE,
     )
     expect(section(page, "Says").get_by_label("New note in Says")).to_be_focused()
+
+
+def test_text_past_the_limit_is_kept_counted_and_not_sent_until_shortened(board_server, open_as):
+    board = board_server.new_map(title="Limits")
+    bob = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(bob)
+    says = section(bob, "Says")
+    says.get_by_role("button", name="Add a note to Says").click()
+    box = says.get_by_label("New note in Says")
+    pasted = "Customers paste whole interview notes here. " * 70  # 3,080 characters
+    box.fill(pasted)
+
+    expect(box).to_have_value(pasted)  # nothing cut off
+    count = says.locator(".char-count")
+    expect(count).to_have_text(
+        "3,079 characters: 2,079 over the limit of 1,000. Shorten the note to save it."
+    )
+    expect(box).to_have_attribute("aria-invalid", "true")
+    says.get_by_role("button", name="Add note").click()
+    expect(box).to_be_focused()
+    expect(box).to_have_value(pasted)
+    status, state = board_server.request("GET", f"/api/v1/maps/{board['id']}/")
+    assert status == 200 and state["notes"] == []
+
+    box.fill(pasted[:990])
+    expect(count).to_have_text("989 of 1,000 characters")
+    says.get_by_role("button", name="Add note").click()
+    expect(card(bob, "Customers paste")).to_have_count(1)
+    expect(count).to_be_hidden()
+
+    card(bob, "Customers paste").get_by_role("button", name="Edit").click()
+    editor = bob.get_by_label("Note text")
+    editor.fill(pasted[:1500])
+    bob.get_by_role("button", name="Save").click()
+    expect(editor).to_be_focused()  # the editor stays open with every character
+    expect(editor).to_have_value(pasted[:1500])
+    expect(bob.locator(".note-editor .char-count")).to_contain_text("500 over the limit")
+    status, state = board_server.request("GET", f"/api/v1/maps/{board['id']}/")
+    assert [len(note["text"]) for note in state["notes"]] == [989]
+    assert bob.errors == []

@@ -97,6 +97,7 @@ def test_the_drift_panel_turns_a_theme_into_a_linked_note_and_links_an_item(boar
         page.get_by_text(re.compile(r"Note created with \d supporting excerpts"))
     ).to_be_visible()
     item = page.locator("li.drift-item").filter(has_text="in transit for a week")
+    expect(item.locator(".drift-meta")).to_contain_text("Shop owners · Interview ·")
     expect(item.get_by_label("Note")).to_have_value(re.compile(r"\d+"))
     expect(item.get_by_label("Note").locator("option").first).to_contain_text("Anxious")
     item.get_by_label("Reason").fill("Same worry, in her words")

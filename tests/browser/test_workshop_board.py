@@ -143,6 +143,9 @@ def test_a_lead_runs_a_whole_workshop_on_the_board(board_server, open_as, teams)
     expect(commented.get_by_role("button", name="Comments (1)")).to_be_visible(timeout=LIVE)
     status, unread = board_server.request("GET", "/api/v1/mentions/unread/", user="rita")
     assert (status, unread["unread"]) == (200, 1)
+    # rita's header counts it at once, without a reload; bob's does not.
+    expect(rita.get_by_role("link", name="Mentions (1) unread")).to_be_visible()
+    expect(bob.get_by_role("link", name=re.compile(r"^Mentions"))).not_to_contain_text("(")
     assert axe_violations(rita) == []
 
     # Closing the vote; the board sorts by votes.
@@ -155,6 +158,27 @@ def test_a_lead_runs_a_whole_workshop_on_the_board(board_server, open_as, teams)
     says = alice.get_by_role("region", name=re.compile(r"^Says\b"))
     expect(says.locator("article.note").first).to_contain_text("she prints every invoice")
     assert axe_violations(alice) == []
+
+    # Sorted by votes, the order on screen is not the notes' own: a drag within Says changes
+    # nothing, a drag to Pains moves the note to the end of Pains.
+    def places():
+        status, state = board_server.request("GET", f"/api/v1/maps/{board['id']}/")
+        assert status == 200
+        return {note["text"]: (note["section"], note["position"]) for note in state["notes"]}
+
+    before = places()
+    says.locator("article.note").first.drag_to(says.locator("article.note").last)
+    pains = alice.get_by_role("region", name=re.compile(r"^Pains\b"))
+    says.locator("article.note").first.drag_to(pains.locator("ol"))
+    expect(pains.locator("article.note")).to_contain_text(["she prints every invoice"])
+    bob_pains = bob.get_by_role("region", name=re.compile(r"^Pains\b"))
+    expect(bob_pains.locator("article.note")).to_contain_text(
+        ["she prints every invoice"], timeout=LIVE
+    )
+    moved = next(text for text in before if "she prints every invoice" in text)
+    after = places()
+    assert after.pop(moved)[0] == "pains"
+    assert after == {text: place for text, place in before.items() if text != moved}
 
     # Stopping the timer, then the alignment page.
     panel.get_by_role("button", name="Stop timer").click()

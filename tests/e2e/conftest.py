@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import require
 from tests.e2e.processes import (
+    APPLICATION,
     PRESENCE_TTL_SECONDS,
     ROOT,
     Daphne,
@@ -80,14 +81,16 @@ class Cluster:
         self.log_dir = log_dir
         self.servers: list[Daphne] = []
 
-    def start(self, count: int) -> list[int]:
+    def start(self, count: int, *, application: str = APPLICATION, **settings) -> list[int]:
+        """Start `count` processes (settings: extra environment variables) and wait for them."""
         env = server_env(
             database_url=self.database_url,
             redis_url=self.redis_url,
             prefix=self.prefix,
             PRESENCE_TTL_SECONDS=PRESENCE_TTL_SECONDS,
+            **settings,
         )
-        servers = [Daphne(env, self.log_dir) for _ in range(count)]
+        servers = [Daphne(env, self.log_dir, application=application) for _ in range(count)]
         self.servers.extend(servers)
         return [server.wait().port for server in servers]
 

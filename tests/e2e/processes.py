@@ -64,10 +64,13 @@ def tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+APPLICATION = "empathymap.asgi:application"
+
+
 class Daphne:
     """One `daphne empathymap.asgi:application` process on a free loopback port."""
 
-    def __init__(self, env: dict, log_dir: Path):
+    def __init__(self, env: dict, log_dir: Path, *, application: str = APPLICATION):
         self.port = free_port()
         self.log_path = log_dir / f"daphne-{self.port}.log"
         with self.log_path.open("wb") as log:
@@ -78,7 +81,7 @@ class Daphne:
                     "127.0.0.1",
                     "-p",
                     str(self.port),
-                    "empathymap.asgi:application",
+                    application,
                 ],
                 cwd=ROOT,
                 env=env,

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.board import BoardClient, assert_converged, wait_until
+from tests.e2e.board import BoardClient, assert_converged, close_all, wait_until
 from tests.e2e.processes import PRESENCE_TTL_SECONDS
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +41,7 @@ async def test_a_killed_process_loses_nothing(cluster):
         timeout=PRESENCE_TTL_SECONDS + 2,
         what="the dead process's users to leave",
     )
+    await close_all([bob, alice])  # else the survivor's shutdown waits for their sockets
 
 
 async def test_everyone_converges_across_a_redis_restart(private_cluster, private_redis):
@@ -73,3 +74,4 @@ async def test_everyone_converges_across_a_redis_restart(private_cluster, privat
     # And live events flow again through the rebuilt groups.
     await clients[0].ack(await clients[0].op("note.create", {"section": "says", "text": "After"}))
     await assert_converged(private_cluster, second, map_id, clients, timeout=5)
+    await close_all(clients)

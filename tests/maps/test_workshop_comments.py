@@ -119,6 +119,8 @@ def test_a_mention_notifies_members_only_once_and_never_the_author(
     )
     assert mentions(api, mallory) == []
     assert mentions(api, bob) == []
+    event = MapEvent.objects.get(kind="comment.created")
+    assert event.payload["mentioned"] == ["rita", "vera"]  # for their open boards' headers
 
 
 def test_mentions_end_at_the_name(api, bob, rita, note):

@@ -53,6 +53,23 @@ def test_the_score_over_time_is_an_svg_drawn_on_the_server(client, vera, aligned
     assert "style=" not in html
 
 
+def test_the_chart_ends_at_todays_score_when_it_moved_since_the_last_checkpoint(
+    client, api, vera, aligned, empathy_map
+):
+    html = page(client, vera, empathy_map)
+    assert "chart-now" not in html  # nothing moved since the last checkpoint
+
+    put_stance(api, vera, aligned["disputed"]["id"], "agree")  # sales comes round: 2 of 2
+
+    html = page(client, vera, empathy_map)
+    dots = re.findall(r'<circle class="chart-dot( chart-now)?"[^>]*><title>([^<]*)</title>', html)
+    assert len(dots) == 3
+    assert [cls for cls, _title in dots] == ["", "", " chart-now"]
+    assert dots[-1][1] == "Now: 100%"
+    assert "100%" in html.split('id="history-heading"')[0]  # the headline says the same
+    assert "each review checkpoint, and now</title>" in html
+
+
 def test_a_lead_asks_for_research_on_a_loud_assumption(client, alice, aligned, empathy_map):
     html = page(client, alice, empathy_map)
     assert html.count(">Ask for research</button>") == 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from maps.models import MapEvent, Note
-from research.drift import group_items
+from research.drift import group_items, top_words
 from research.drift_eval import evaluate
 from research.models import Evidence
 from research.status import today
@@ -207,3 +207,15 @@ def test_grouping_is_average_linkage(seed, threshold):
     assert sorted(group_items(vectors, threshold=threshold)) == naive_average_linkage(
         vectors, threshold
     )
+
+
+def test_a_themes_words_leave_out_dates_and_fillers():
+    texts = [
+        "In October the customs agencies held my parcels, per the tracking page.",
+        "Customs held three parcels in October, really slow, per the courier.",
+        "Customs paperwork again on Monday; yeah the agencies want a form per parcel.",
+    ]
+    words = top_words(texts, [*texts, "Shipping labels print fine.", "Returns are easy."])
+    assert "customs" in words
+    assert {"october", "per", "monday", "yeah", "really", "want"}.isdisjoint(words)
+    assert "parcels" in words or "parcel" in words

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.utils.text import slugify
 
 from tests.factories import EvidenceFactory, LinkFactory, NoteFactory, SegmentFactory, SourceFactory
 
@@ -56,6 +57,12 @@ def test_json_is_the_default(api, vera, empathy_map, board):
     response = export(api, vera, empathy_map)
     assert response.status_code == 200
     assert "notes" in response.json()
+
+
+def test_a_json_download_is_named_after_the_map(api, vera, empathy_map, board):
+    response = export(api, vera, empathy_map, "json")
+    expected = f'attachment; filename="{slugify(empathy_map.title)}-{empathy_map.pk}.json"'
+    assert response["Content-Disposition"] == expected
 
 
 def test_csv_neutralises_every_formula_cell(api, vera, empathy_map, board):

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from maps.models import EmpathyMap, MapEvent, Role
+from maps.persona_picture import persona_picture_set
 from research.models import Evidence
 from research.status import today
 from tests.conftest import member
@@ -18,6 +19,7 @@ from tests.factories import (
     SourceFactory,
     WorkspaceFactory,
 )
+from tests.picture_files import png
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +237,24 @@ def test_duplicate_with_and_without_notes(api, team, full_map):
     assert set(copy.data) == set(api(rita).get(f"/api/v1/maps/{copy.data['id']}/").data)
 
 
+def test_a_duplicate_keeps_the_persona_picture(api, team, full_map):
+    picture = png(rgb=(20, 120, 200))
+    persona_picture_set(actor=team["alice"], map_id=full_map.pk, data=picture)
+
+    copy = api(team["rita"]).post(f"/api/v1/maps/{full_map.pk}/duplicate/", {}, format="json")
+
+    assert copy.status_code == 201
+    url = copy.data["persona_picture"]
+    assert url.startswith(f"/maps/{copy.data['id']}/persona-picture/")
+    client = Client()
+    client.force_login(team["vera"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content if response.streaming else [response.content]) == (
+        picture
+    )
+
+
 def test_duplicate_into_another_workspace_needs_a_researcher_there(api, team, full_map):
     rita = team["rita"]
     other = WorkspaceFactory(slug="other-ws")
@@ -304,3 +324,44 @@ def test_the_board_menu_duplicates_for_researchers(team, full_map):
     viewer = Client()
     viewer.force_login(team["vera"])
     assert "Duplicate map" not in viewer.get(f"/maps/{full_map.pk}/").content.decode()
+
+
+def test_the_duplicate_page_asks_for_a_title_a_workspace_and_whether_to_copy_notes(team, full_map):
+    client = Client()
+    client.force_login(team["rita"])
+    page = client.get(f"/maps/{full_map.pk}/duplicate/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'value="{full_map.title} (copy)"' in html
+    assert "The layout only, no notes" in html
+    assert EmpathyMap.objects.count() == 1  # opening the page copies nothing
+
+    response = client.post(
+        f"/maps/{full_map.pk}/duplicate/",
+        {"title": "Q3 starting point", "workspace": "acme", "notes": "0"},
+    )
+
+    copy = EmpathyMap.objects.get(title="Q3 starting point")
+    assert response["Location"] == f"/maps/{copy.pk}/"
+    assert copy.notes.count() == 0 and copy.layout == full_map.layout
+
+
+def test_the_duplicate_page_says_what_was_wrong_and_copies_nothing(team, full_map):
+    client = Client()
+    client.force_login(team["rita"])
+
+    response = client.post(
+        f"/maps/{full_map.pk}/duplicate/", {"title": "x" * 201, "workspace": "elsewhere"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ensure this value has at most 200 characters" in html
+    assert "Select a valid choice" in html
+    assert EmpathyMap.objects.count() == 1
+    viewer = Client()
+    viewer.force_login(team["mallory"])
+    assert viewer.get(f"/maps/{full_map.pk}/duplicate/").status_code == 404
+    reader = Client()
+    reader.force_login(team["vera"])  # a viewer of this map, a researcher nowhere
+    assert reader.get(f"/maps/{full_map.pk}/duplicate/").status_code == 403
