@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from maps import visibility
 from maps.events import lock_map, membership_changed_on_commit, record_event
+from maps.limits import ensure_room_for_notes
 from maps.models import (
     NOTE_TEXT_MAX,
     EmpathyMap,
@@ -529,6 +530,7 @@ def note_create(
     with transaction.atomic():
         locked = lock_open_map(map_id)
         _ensure_team_visible(empathy_map, locked, team)
+        ensure_room_for_notes(locked)
         if position is None:
             position = _next_position(locked, section)
         note = Note.objects.create(
@@ -641,6 +643,7 @@ def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
         current = Note.objects.get(pk=note_id)
         if current.deleted_at is None:
             return note_data(note_id)
+        ensure_room_for_notes(locked)
         current.deleted_at = None
         current.version += 1
         current.save(update_fields=["deleted_at", "version", "updated_at"])
