@@ -9,6 +9,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from maps.limits import LimitReached
 from maps.selectors import note_data
 from maps.services import VersionConflict
 from research.services import ImportRejected, ImportTooLarge
@@ -53,6 +54,9 @@ def exception_handler(exc, context):
         if isinstance(exc, ImportTooLarge):
             body["limit"] = exc.limit
         return Response(body, status=exc.status_code)
+    if isinstance(exc, LimitReached):
+        body = {"detail": exc.detail, "code": exc.error_code, "limit": exc.limit}
+        return Response({**body, exc.field: [exc.detail]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

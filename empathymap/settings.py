@@ -221,6 +221,11 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_BYTES + 1024 * 1024)
 # Bodies and uploaded files past these sizes go to temporary files, not memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# Caps per map (maps/limits.py): live notes (the recycle bin does not count) and comments.
+# A write past one is refused with 400 (`too_many_notes`, `too_many_comments`), an import or
+# duplicate that would pass it creates nothing.
+MAX_NOTES_PER_MAP = env_int("MAX_NOTES_PER_MAP", 2000)
+MAX_COMMENTS_PER_MAP = env_int("MAX_COMMENTS_PER_MAP", 10_000)
 # The persona picture of a map is stored in the database: this is its limit in bytes.
 PERSONA_PICTURE_MAX_BYTES = env_int("PERSONA_PICTURE_MAX_BYTES", 512 * 1024)
 

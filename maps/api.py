@@ -21,6 +21,10 @@ from maps.workshop import services as workshop_services
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(required=False)
+    limit = serializers.IntegerField(
+        required=False,
+        help_text="With code too_many_notes or too_many_comments: the cap that was reached.",
+    )
 
 
 class WorkspaceSerializer(serializers.Serializer):

@@ -21,6 +21,13 @@ from maps.events import (
     membership_changed_on_commit,
     record_event,
 )
+from maps.limits import (
+    LimitReached,
+    ensure_room_for_notes,
+    live_note_count,
+    max_notes_per_map,
+    notes_detail,
+)
 from maps.models import (
     NOTE_TEXT_MAX,
     EmpathyMap,
@@ -576,6 +583,7 @@ def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
         current = Note.objects.get(pk=note_id)
         if current.deleted_at is None:
             return note_data(note_id)
+        ensure_room_for_notes(locked)
         current.deleted_at = None
         current.version += 1
         current.save(update_fields=["deleted_at", "version", "updated_at"])
@@ -725,6 +733,9 @@ class _NoteOpBatch:
         # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
         self.changed: dict[int, Note] = {}
         self.changed_fields: set[str] = set()
+        # Live notes of the map for MAX_NOTES_PER_MAP, read at the batch's first create.
+        self.live_notes: int | None = None
+        self.deleted = 0
         self.members: dict[int, tuple[Role, str]] = {}
         self.workspace = None
         self.stored = self._stored_events(self._read_memberships())
@@ -842,6 +853,7 @@ class _NoteOpBatch:
             _ensure_team_visible_error(self._viewer(op.actor))
         position = fields.get("position")
         position = self._next_position(section) if position is None else clean_position(position)
+        self._ensure_room_for_a_note()
         note = Note.objects.create(
             map=locked,
             section=section,
@@ -852,6 +864,7 @@ class _NoteOpBatch:
             author=op.actor,
         )
         note.map = locked
+        self.live_notes += 1
         self._placed(section, position)
         self.notes[note.pk] = note
         self.extras[note.pk] = workshop_notes.new_note_extras(locked)
@@ -920,8 +933,25 @@ class _NoteOpBatch:
         note.deleted_at = timezone.now()
         note.version += 1
         self._changed(note, ["deleted_at", "version"])
+        self.deleted += 1
+        if self.live_notes is not None:
+            self.live_notes -= 1
         self.positions.pop(note.section, None)
         return self._event(op, EventKind.NOTE_DELETED, note)
+
+    def _ensure_room_for_a_note(self) -> None:
+        """MAX_NOTES_PER_MAP (maps/limits.py), counted once per batch under the map's lock and
+        then kept up to date: the notes this batch deleted are written only at its end."""
+        if self.live_notes is None:
+            self.live_notes = live_note_count(self.locked.pk) - self.deleted
+        limit = max_notes_per_map()
+        if self.live_notes + 1 > limit:
+            raise LimitReached(
+                field="notes",
+                code="too_many_notes",
+                limit=limit,
+                detail=notes_detail(limit=limit, present=self.live_notes, adding=1),
+            )
 
     def _changed(self, note: Note, fields: list[str]) -> None:
         note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)

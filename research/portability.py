@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from maps.events import lock_map, record_event
+from maps.limits import ensure_room_for_notes
 from maps.models import (
     LAYOUT_SECTIONS,
     EmpathyMap,
@@ -262,6 +263,7 @@ def map_import(
     with transaction.atomic():
         empathy_map = EmpathyMap.objects.create(workspace=workspace, created_by=actor, **fields)
         locked = lock_map(empathy_map.pk)
+        ensure_room_for_notes(locked, adding=len(notes))
         resolver = EvidenceResolver(actor=actor, workspace=workspace)
         resolver.resolve([link["evidence"] for note in notes for link in note.get("links", [])])
         for note, values in zip(notes, note_fields, strict=True):

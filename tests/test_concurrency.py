@@ -4,6 +4,7 @@ timeout) while the other runs, so the interleaving is the same every time."""
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -199,3 +200,54 @@ def test_a_correction_waits_for_a_link_in_progress_and_then_tells_its_note(
     last = MapEvent.objects.filter(map=second).order_by("-seq").first()
     assert (last.kind, last.payload["cause"]) == ("note.updated", "evidence")
     assert last.payload["note"]["status"] == "supported"
+
+
+def test_two_notes_at_once_cannot_pass_the_cap_of_a_map(monkeypatch, settings, bob, empathy_map):
+    from maps import limits
+
+    settings.MAX_NOTES_PER_MAP = 1
+    counted, release = threading.Event(), threading.Event()
+    real_count = limits.live_note_count
+
+    def count_then_pause(map_id):
+        present = real_count(map_id)
+        if threading.current_thread().name == "writer-a":
+            counted.set()
+            release.wait(WAIT)  # the second writer arrives meanwhile and waits on the map lock
+        return present
+
+    monkeypatch.setattr(limits, "live_note_count", count_then_pause)
+    thread, outcome = run_in_thread(
+        lambda: map_services.note_create(
+            actor=bob, map_id=empathy_map.pk, section="says", text="First"
+        )
+    )
+    assert counted.wait(WAIT)
+    second: dict = {}
+
+    def second_writer():
+        try:
+            map_services.note_create(actor=bob, map_id=empathy_map.pk, section="says", text="Two")
+        except ValidationError as error:
+            second["error"] = error
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=second_writer, name="writer-b")
+    other.start()
+    deadline = time.monotonic() + WAIT
+    while not a_writer_waits_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling the condition: the second writer is queued on the map row
+    assert a_writer_waits_for_a_lock()
+    release.set()
+    thread.join(WAIT)
+    other.join(WAIT)
+    assert "error" not in outcome, outcome
+    assert isinstance(second.get("error"), limits.LimitReached)
+    assert Note.objects.filter(map=empathy_map).count() == 1
+
+
+def a_writer_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from maps.events import record_event
+from maps.limits import ensure_room_for_comments
 from maps.models import (
     COMMENT_TEXT_MAX,
     Comment,
@@ -382,6 +383,7 @@ def comment_create(
         _live_note(note_id, locked.pk)
         if parent is not None and not Comment.objects.filter(pk=parent, note_id=note_id).exists():
             raise ValidationError({"parent": "Give the id of a comment on this note."})
+        ensure_room_for_comments(locked)
         comment = Comment.objects.create(note_id=note_id, author=actor, parent_id=parent, text=text)
         mentioned = mentioned_members(
             text=text, workspace_id=locked.workspace_id, author_id=actor.pk

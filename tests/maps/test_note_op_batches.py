@@ -43,12 +43,39 @@ def test_an_edit_takes_a_fixed_number_of_queries(bob, empathy_map, django_assert
 
 def test_a_create_takes_fewer(bob, empathy_map, django_assert_num_queries):
     op = NoteOp(actor=bob, op_id="new", action="note.create", data={"section": "says", "text": "x"})
-    # Savepoint, lock, memberships, the next position, the insert, the seq bump, the event,
-    # release.
-    with django_assert_num_queries(8):
+    # Savepoint, lock, memberships, the next position, the live notes (MAX_NOTES_PER_MAP, once
+    # per batch), the insert, the seq bump, the event, release.
+    with django_assert_num_queries(9):
         [(kind, ack)], _events = consumers.apply_note_ops(map_id=empathy_map.pk, ops=[op])
     assert kind == "ack"
     assert ack["note"] == selectors.note_data(ack["note"]["id"])
+
+
+def test_the_cap_on_notes_is_counted_once_per_batch_and_holds_within_it(bob, empathy_map, settings):
+    settings.MAX_NOTES_PER_MAP = 3
+    first = create(bob, empathy_map, "Already here")
+    creates = [
+        NoteOp(
+            actor=bob,
+            op_id=f"c{n}",
+            action="note.create",
+            data={"section": "says", "text": f"n{n}"},
+        )
+        for n in range(3)
+    ]
+    delete = NoteOp(actor=bob, op_id="d", action="note.delete", data={"id": first["id"]})
+    answers, _events = consumers.apply_note_ops(
+        map_id=empathy_map.pk, ops=[creates[0], creates[1], delete, creates[2]]
+    )
+    assert [kind for kind, _ in answers] == ["ack", "ack", "ack", "ack"]  # the delete made room
+    over = NoteOp(
+        actor=bob, op_id="over", action="note.create", data={"section": "says", "text": "x"}
+    )
+    [(kind, message)] = consumers.apply_note_ops(map_id=empathy_map.pk, ops=[over])[0]
+    assert kind == "message"
+    assert (message["code"], message["reason"]) == ("invalid", "too_many_notes")
+    assert "at most 3 notes" in message["detail"]
+    assert empathy_map.notes.filter(deleted_at__isnull=True).count() == 3
 
 
 def test_a_batch_of_edits_takes_as_many_queries_as_one_edit(
