@@ -48,10 +48,10 @@ CLOSE_BEHIND = 4408
 # Reconnect later and resume: the database could not be read.
 CLOSE_UNAVAILABLE = 4503
 
-OP_ACTIONS = ("note.create", "note.update", "note.delete", *workshop_ops.ACTIONS)
+OP_ACTIONS = (*services.NOTE_OP_ACTIONS, *workshop_ops.ACTIONS)
 OP_ID_MAX = 64
-CREATE_FIELDS = ("section", "text", "team", "color", "position")
-UPDATE_FIELDS = ("text", "team", "color", "section", "position")
+# The most note ops of one map applied in one transaction.
+NOTE_OP_BATCH_MAX = 64
 CURSOR_MAX_CHARS = 1000
 LAYER_RETRY_MAX_SECONDS = 5.0
 
@@ -111,60 +111,90 @@ def ack_for(event) -> dict:
     return {"type": "ack", "op_id": event.op_id, "seq": event.seq, "note": event.payload["note"]}
 
 
-def run_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> None:
-    """Apply one op through the same service functions as the HTTP API."""
-    if action == "note.create":
-        fields = {name: data[name] for name in CREATE_FIELDS if name in data}
-        for name in ("section", "text"):
-            if name not in fields:
-                raise ValidationError({name: "This field is required."})
-        services.note_create(actor=actor, map_id=map_id, op_id=op_id, **fields)
-        return
-    note_id = data.get("id")
-    if isinstance(note_id, bool) or not isinstance(note_id, int):
-        raise ValidationError({"id": "Give the note's id, a whole number."})
-    if selectors.note_for_user(user=actor, note_id=note_id).map_id != map_id:
-        raise Http404("This note is on another map.")
-    version = data.get("version")
-    if action == "note.update":
-        changes = {name: data[name] for name in UPDATE_FIELDS if name in data}
-        services.note_update(actor=actor, note_id=note_id, version=version, op_id=op_id, **changes)
-    else:
-        services.note_delete(actor=actor, note_id=note_id, version=version, op_id=op_id)
+def refusal_for(error: Exception) -> OpRefused:
+    """What the sender of a refused op is told; nothing changed."""
+    if isinstance(error, OpRefused):
+        return error
+    if isinstance(error, services.VersionConflict):
+        current = error.current
+        if current is None:
+            current = selectors.note_data(error.note_id)
+        return OpRefused("conflict", str(error), current=current)
+    if isinstance(error, ValidationError):
+        field, detail = first_error(error)
+        return OpRefused("invalid", detail, field=field, reason=getattr(error, "error_code", None))
+    if isinstance(error, PermissionDenied):
+        return OpRefused("forbidden", str(error) or "Your role may not do this.")
+    if isinstance(error, Http404):
+        return OpRefused("not_found", str(error) or "Not found.")
+    if isinstance(error, DataError):
+        return OpRefused("invalid", "The database cannot store this value.")
+    if isinstance(error, DatabaseError):
+        return OpRefused("unavailable", "The database is unavailable; nothing changed.")
+    return OpRefused("internal", "The server failed to apply this op; nothing changed.")
+
+
+def apply_note_ops(*, map_id: int, ops: list[services.NoteOp]) -> tuple[list, list[dict]]:
+    """Apply note ops that arrived together on one map (services.note_ops_apply): the answer
+    to each, ("ack", ACK) or ("message", ERROR), and the events written, in seq order."""
+    results = services.note_ops_apply(map_id=map_id, ops=ops)
+    answers, events = [], []
+    for op, result in zip(ops, results, strict=True):
+        if result.error is not None:
+            if isinstance(result.error, DatabaseError):
+                logger.warning("Database refused op %s: %r", op.op_id, result.error)
+            answers.append(("message", refusal_for(result.error).message(op.op_id)))
+            continue
+        if result.new:
+            events.append(event_message(result.event, actor_username=op.actor.username))
+        answers.append(("ack", ack_for(result.event)))
+    return answers, events
 
 
 def apply_op(*, actor, map_id: int, op_id: str, action: str, data: dict) -> dict:
-    """The ack for an op, applying it unless it was applied before. Raises OpRefused."""
-    lookup = {"map_id": map_id, "actor": actor, "op_id": op_id}
+    """The ack of a workshop op, applying it unless it was applied before. Raises OpRefused."""
     try:
-        if action in workshop_ops.ACTIONS:
-            return workshop_ops.apply(**lookup, action=action, data=data)
-        stored = selectors.event_for_op(**lookup)
-        if stored is None:
+        return workshop_ops.apply(map_id=map_id, actor=actor, op_id=op_id, action=action, data=data)
+    except (services.VersionConflict, ValidationError, PermissionDenied, Http404) as error:
+        raise refusal_for(error) from None
+
+
+class NoteOpBatcher:
+    """The note ops of one map in this process, applied together: the ops that arrive while a
+    batch is on the database form the next one (a group commit), so that ops on a busy map
+    share the row lock, the seq bump and the commit. One batch per map and process at a time,
+    in arrival order, so the ops of each socket keep their order. The events of a batch reach
+    this process's sockets of the map before the acks do; other processes get them through
+    the channel layer."""
+
+    def __init__(self, feed):
+        self.feed = feed
+        self.waiting: list[tuple[services.NoteOp, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    def submit(self, op: services.NoteOp) -> asyncio.Future:
+        """A future of the op's answer: ("ack", ACK), ("message", ERROR) or ("failed", error)."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((op, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self.run())
+        return future
+
+    async def run(self) -> None:
+        while self.waiting:
+            batch = self.waiting[:NOTE_OP_BATCH_MAX]
+            del self.waiting[:NOTE_OP_BATCH_MAX]
             try:
-                run_op(actor=actor, map_id=map_id, op_id=op_id, action=action, data=data)
-            except Exception:
-                # A twin of this op (a retry through another connection or process) may have won
-                # the race and made ours fail (IntegrityError, conflict): answer as it was answered.
-                stored = selectors.event_for_op(**lookup)
-                if stored is None:
-                    raise
-            else:
-                stored = selectors.event_for_op(**lookup)
-        if stored is None:
-            raise RuntimeError(f"op {op_id} was applied but its event is missing")
-        return ack_for(stored)
-    except services.VersionConflict as conflict:
-        current = selectors.note_data(conflict.note_id)
-        raise OpRefused("conflict", str(conflict), current=current) from None
-    except ValidationError as error:
-        field, detail = first_error(error)
-        reason = getattr(error, "error_code", None)
-        raise OpRefused("invalid", detail, field=field, reason=reason) from None
-    except PermissionDenied as error:
-        raise OpRefused("forbidden", str(error) or "Your role may not do this.") from None
-    except Http404 as error:
-        raise OpRefused("not_found", str(error) or "Not found.") from None
+                answers, events = await database_sync_to_async(apply_note_ops)(
+                    map_id=self.feed.map_id, ops=[op for op, _future in batch]
+                )
+            except Exception as error:
+                answers, events = [("failed", error)] * len(batch), []
+            if events:
+                self.feed.deliver_local(events)
+            for (_op, future), answer in zip(batch, answers, strict=True):
+                if not future.done():  # its socket may have gone meanwhile
+                    future.set_result(answer)
 
 
 def stored_events(empathy_map, since: int) -> list[dict]:
@@ -399,10 +429,45 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def run_ops(self) -> None:
-        """Apply the ops of this connection one at a time, in the order they arrived."""
+        """Apply the ops of this connection in the order they arrived. Note ops waiting here
+        together go to the map's batcher together (NoteOpBatcher), and every answer leaves in
+        the order of the ops."""
         while True:
-            content = await self.op_inbox.get()
-            await self.receive_json(content)
+            contents = [await self.op_inbox.get()]
+            while not self.op_inbox.empty():
+                contents.append(self.op_inbox.get_nowait())
+            answers: list[tuple[str | None, asyncio.Future]] = []
+            for content in contents:
+                parsed = self.parse_op(content)
+                if isinstance(parsed, tuple) and parsed[1] in services.NOTE_OP_ACTIONS:
+                    op_id, action, data = parsed
+                    op = services.NoteOp(actor=self.user, op_id=op_id, action=action, data=data)
+                    answers.append((op_id, self.note_ops().submit(op)))
+                    continue
+                # A workshop op, or a refusal: after the note ops before it.
+                await self.send_answers(answers)
+                answers = []
+                if isinstance(parsed, tuple):
+                    await self.apply_workshop_op(*parsed)
+                else:
+                    await self.enqueue("message", parsed)
+            await self.send_answers(answers)
+
+    def note_ops(self) -> "NoteOpBatcher":
+        if self.feed.note_ops is None:
+            self.feed.note_ops = NoteOpBatcher(self.feed)
+        return self.feed.note_ops
+
+    async def send_answers(self, answers: list[tuple[str | None, asyncio.Future]]) -> None:
+        for op_id, future in answers:
+            kind, value = await future
+            if kind == "failed":
+                if isinstance(value, DatabaseError):
+                    logger.warning("Database refused op %s: %r", op_id, value)
+                else:
+                    logger.error("Op %s on map %s failed", op_id, self.map_id, exc_info=value)
+                kind, value = "message", refusal_for(value).message(op_id)
+            await self.enqueue(kind, value)
 
     async def refuse_too_big(self) -> None:
         # Daphne drops a close frame's reason, so the reason also goes out as an error first.
@@ -426,9 +491,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type")
-        if kind == "op":
-            await self.receive_op(content)
-        elif kind == "resume":
+        if kind == "resume":
             await self.receive_resume(content)
         elif kind == "cursor":
             await self.receive_cursor(content)
@@ -449,41 +512,35 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.enqueue("resume", since)
 
-    async def receive_op(self, content) -> None:
+    def parse_op(self, content: dict) -> tuple[str, str, dict] | dict:
+        """(op_id, action, data) of an op message, or the error message refusing it."""
         op_id = content.get("op_id")
         echo = op_id if isinstance(op_id, str) else None
         if not isinstance(op_id, str) or not 1 <= len(op_id) <= OP_ID_MAX:
             detail = f"Give op_id, a string of 1 to {OP_ID_MAX} characters unique to this op."
-            await self.refuse_message(echo, detail, field="op_id")
-            return
+            return OpRefused("invalid", detail, field="op_id").message(echo)
         action = content.get("action")
         if action not in OP_ACTIONS:
-            await self.refuse_message(
-                op_id, f"Give action, one of {', '.join(OP_ACTIONS)}.", field="action"
-            )
-            return
+            detail = f"Give action, one of {', '.join(OP_ACTIONS)}."
+            return OpRefused("invalid", detail, field="action").message(op_id)
         data = content.get("data")
         if not isinstance(data, dict):
-            await self.refuse_message(op_id, "Give data, an object.", field="data")
-            return
+            return OpRefused("invalid", "Give data, an object.", field="data").message(op_id)
+        return op_id, action, data
+
+    async def apply_workshop_op(self, op_id: str, action: str, data: dict) -> None:
         try:
             ack = await database_sync_to_async(apply_op)(
                 actor=self.user, map_id=self.map_id, op_id=op_id, action=action, data=data
             )
-        except OpRefused as refusal:
-            await self.enqueue("message", refusal.message(op_id))
-        except DataError as error:
-            logger.warning("Database refused the data of op %s: %r", op_id, error)
-            refusal = OpRefused("invalid", "The database cannot store this value.")
-            await self.enqueue("message", refusal.message(op_id))
         except DatabaseError as error:
-            logger.warning("Database refused op %s on map %s: %r", op_id, self.map_id, error)
-            refusal = OpRefused("unavailable", "The database is unavailable; nothing changed.")
-            await self.enqueue("message", refusal.message(op_id))
-        except Exception:
-            logger.exception("Op %s on map %s failed", op_id, self.map_id)
-            refusal = OpRefused("internal", "The server failed to apply this op; nothing changed.")
-            await self.enqueue("message", refusal.message(op_id))
+            if not isinstance(error, DataError):
+                logger.warning("Database refused op %s on map %s: %r", op_id, self.map_id, error)
+            await self.enqueue("message", refusal_for(error).message(op_id))
+        except Exception as error:
+            if not isinstance(error, OpRefused):
+                logger.exception("Op %s on map %s failed", op_id, self.map_id)
+            await self.enqueue("message", refusal_for(error).message(op_id))
         else:
             await self.enqueue("ack", ack)
 
@@ -546,6 +603,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     async def map_event(self, message):
         self.feed_event(Shared(message["event"]))
+
+    async def map_events(self, message):
+        for event in message["events"]:
+            self.feed_event(Shared(event))
 
     async def presence_changed(self, message):
         if self.feed is not None:

@@ -86,6 +86,20 @@ def record_event(
     return event
 
 
+def broadcast_events_on_commit(map_id: int, events: list[MapEvent]) -> None:
+    """After commit, send events written together (maps.services.note_ops_apply) to the map's
+    group as one message: one channel-layer send however many they are."""
+    messages = [event_message(event, actor_username=event.actor.username) for event in events]
+    transaction.on_commit(lambda: broadcast_events(map_id, messages), robust=True)
+
+
+def broadcast_events(map_id: int, messages: list[dict]) -> None:
+    if len(messages) == 1:
+        broadcast_event(map_id, messages[0])
+        return
+    send_to_group(map_group(map_id), {"type": "map.events", "events": messages})
+
+
 def send_to_group(group: str, message: dict) -> None:
     # Round-trip through JSON so that a payload which could not travel fails here, in tests too.
     message = json.loads(json.dumps(message, cls=DjangoJSONEncoder))

@@ -80,6 +80,10 @@ class MapFeed:
         self.tasks: list[asyncio.Task] = []
         self.presence_dirty = False
         self.presence_task: asyncio.Task | None = None
+        # The highest seq handed to the sockets from this process's own writes (deliver_local):
+        # the channel layer's copy of such an event is not handed out again.
+        self.local_seq = 0
+        self.note_ops = None  # maps.consumers.NoteOpBatcher, made on the first note op
 
     async def add(self, consumer) -> None:
         """Feed this socket from now on: every event committed after this returns reaches it
@@ -179,9 +183,9 @@ class MapFeed:
     def dispatch(self, message: dict) -> None:
         kind = message.get("type")
         if kind == "map.event":
-            shared = Shared(message["event"])
-            for consumer in list(self.sockets):
-                consumer.feed_event(shared)
+            self.feed_events([message["event"]])
+        elif kind == "map.events":
+            self.feed_events(message["events"])
         elif kind == "presence.changed":
             self.presence_soon()
         elif kind == "board.cursor":
@@ -191,6 +195,21 @@ class MapFeed:
         else:
             for consumer in list(self.sockets):
                 consumer.feed_other(message)
+
+    def feed_events(self, events: list[dict]) -> None:
+        for event in events:
+            if event["seq"] <= self.local_seq:
+                continue  # handed out already, by deliver_local
+            shared = Shared(event)
+            for consumer in list(self.sockets):
+                consumer.feed_event(shared)
+
+    def deliver_local(self, events: list[dict]) -> None:
+        """Hand the events of a batch written by this process to its sockets of the map at
+        once, before the batch's acks, without waiting for the channel layer's copy: every
+        socket here then has each of them (a socket that sees a gap reads it from the log)."""
+        self.feed_events(events)
+        self.local_seq = max(self.local_seq, events[-1]["seq"])
 
     # Presence ----------------------------------------------------------------------------------
 

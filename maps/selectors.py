@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -11,11 +12,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from maps import visibility
 from maps.models import (
+    Comment,
     EmpathyMap,
     EventKind,
     MapEvent,
     Membership,
     Note,
+    NoteStance,
+    NoteVote,
     ReviewState,
     Role,
     Workspace,
@@ -558,3 +562,91 @@ def map_changes(
         "notes_touched": len(touched),
         "notes": [{**entries[note_id], "note": notes[note_id]} for note_id, _ in shown],
     }
+
+
+# The reads of a batch of note ops (services.note_ops_apply) ----------------------------------
+#
+# Written in SQL: these run for every op on the live board, and building them with the ORM
+# (subqueries, three joined users) cost more CPU than everything else the op does. Only table
+# and column names from the models' _meta go into the text; every value is a parameter.
+
+
+def _columns(model, alias: str) -> list[str]:
+    return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def memberships_for_ops(
+    *, map_id: int, workspace_id: int, actor_ids: list[int], op_ids: list[str]
+) -> tuple[dict[int, tuple[Role, str]], Workspace | None, list[int]]:
+    """In one query: each actor's role and team in the workspace (non-members left out), the
+    workspace as it is now, and the actors with an event of one of these op_ids on the map."""
+    replayed = "0"
+    params: list = []
+    if op_ids:
+        replayed = (
+            f'EXISTS (SELECT 1 FROM "{MapEvent._meta.db_table}" e WHERE e."map_id" = %s'  # noqa: S608
+            f' AND e."actor_id" = m."user_id" AND e."op_id" IN ({_placeholders(op_ids)}))'
+        )
+        params += [map_id, *op_ids]
+    sql = (
+        f'SELECT m."user_id", m."role", m."team", {replayed}, w."id", w."name", w."archived"'  # noqa: S608
+        f' FROM "{Membership._meta.db_table}" m'
+        f' INNER JOIN "{Workspace._meta.db_table}" w ON w."id" = m."workspace_id"'
+        f' WHERE m."workspace_id" = %s AND m."user_id" IN ({_placeholders(actor_ids)})'
+    )
+    params += [workspace_id, *actor_ids]
+    members, workspace, replayed_actors = {}, None, []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for user_id, role, team, was_replayed, *workspace_row in cursor.fetchall():
+            members[user_id] = (Role(role), team)
+            if was_replayed:
+                replayed_actors.append(user_id)
+            if workspace is None:
+                # The fields an op needs; the others load if anything asks for them.
+                ws_id, name, archived = workspace_row
+                workspace = Workspace.from_db(
+                    connection.alias, ["id", "name", "archived"], [ws_id, name, bool(archived)]
+                )
+    return members, workspace, replayed_actors
+
+
+def notes_for_ops(*, empathy_map: EmpathyMap, note_ids: list[int]) -> dict[int, Note]:
+    """The map's notes among these ids, as `annotate_notes(notes_with_users())` reads them
+    (author, reviewer and assignee with their usernames; comments and votes of the current
+    round counted), and `has_stances`, in one query."""
+    user_model = Note._meta.get_field("author").related_model
+    users = user_model._meta.db_table
+    votes, comments = NoteVote._meta.db_table, Comment._meta.db_table
+    stances = NoteStance._meta.db_table
+    sql = (
+        f"SELECT {', '.join(_columns(Note, 'n'))},"  # noqa: S608
+        ' a."username" AS author_username, r."username" AS reviewed_by_username,'
+        ' ra."username" AS research_assignee_username,'
+        f' (SELECT COUNT(*) FROM "{comments}" c WHERE c."note_id" = n."id") AS workshop_comments,'
+        f' (SELECT COALESCE(SUM(v."count"), 0) FROM "{votes}" v'
+        '   WHERE v."note_id" = n."id" AND v."round" = %s) AS workshop_votes,'
+        f' EXISTS (SELECT 1 FROM "{stances}" s WHERE s."note_id" = n."id") AS has_stances'
+        f' FROM "{Note._meta.db_table}" n'
+        f' LEFT JOIN "{users}" a ON a."id" = n."author_id"'
+        f' LEFT JOIN "{users}" r ON r."id" = n."reviewed_by_id"'
+        f' LEFT JOIN "{users}" ra ON ra."id" = n."research_assignee_id"'
+        f' WHERE n."map_id" = %s AND n."id" IN ({_placeholders(note_ids)})'
+    )
+    notes = {}
+    rows = Note.objects.raw(sql, [empathy_map.vote_round, empathy_map.pk, *note_ids])
+    for note in rows:
+        for field in ("author", "reviewed_by", "research_assignee"):
+            user_id = getattr(note, f"{field}_id")
+            username = getattr(note, f"{field}_username")
+            setattr(
+                note, field, None if user_id is None else user_model(pk=user_id, username=username)
+            )
+        note.has_stances = bool(note.has_stances)
+        note.map = empathy_map
+        notes[note.pk] = note
+    return notes

@@ -2,23 +2,31 @@
 map row locked, records one MapEvent, and leaves the broadcast to run after commit."""
 
 import math
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
 from maps import visibility
-from maps.events import lock_map, membership_changed_on_commit, record_event
+from maps.events import (
+    broadcast_events_on_commit,
+    lock_map,
+    membership_changed_on_commit,
+    record_event,
+)
 from maps.models import (
     NOTE_TEXT_MAX,
     EmpathyMap,
     EventKind,
     Layout,
+    MapEvent,
     Membership,
     Note,
     Phase,
@@ -31,11 +39,16 @@ from maps.selectors import (
     map_for_user,
     map_payload,
     membership_role,
+    memberships_for_ops,
     note_data,
     note_for_user,
+    note_payload,
+    notes_for_ops,
     workspace_for_user,
 )
+from maps.workshop import notes as workshop_notes
 from research.models import SourceKind
+from research.status import NO_EVIDENCE, statuses_for_notes
 
 # The colours a note may take; the board's pastel papers keep text at 4.5:1 or more.
 NOTE_COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
@@ -45,9 +58,10 @@ UNSET = object()
 class VersionConflict(Exception):
     """A text, team or colour change based on an old version of the note."""
 
-    def __init__(self, note_id: int):
+    def __init__(self, note_id: int, *, current: dict | None = None):
         super().__init__(f"Note {note_id} has changed since this edit began.")
         self.note_id = note_id
+        self.current = current  # the note as it is, when the raiser has it in hand
 
 
 # Validation -----------------------------------------------------------------------------------
@@ -498,14 +512,19 @@ def _record_note_event(*, locked_map, kind, actor, note_id, op_id, extra=None) -
     return data
 
 
-def _ensure_team_visible(empathy_map: EmpathyMap, locked: EmpathyMap, team: str) -> None:
-    """While drafting, a member who is not a lead writes only into their own team: a note they
-    could not see afterwards would be lost to them."""
-    viewer = visibility.viewer_for(role=empathy_map.role, team=empathy_map.team, phase=locked.phase)
-    if not visibility.may_see(viewer, team):
-        raise ValidationError(
-            {"team": f"While the map is drafting, your notes go to your own team ({viewer.team})."}
-        )
+def _note_op(map_id: int, op: "NoteOp") -> dict:
+    """Apply one note op (note_ops_apply): the note as its event carries it, or the error."""
+    [result] = note_ops_apply(map_id=map_id, ops=[op])
+    if result.error is not None:
+        raise result.error
+    return result.event.payload["note"]
+
+
+def _map_of_note(note_id: int) -> int:
+    map_id = Note.objects.filter(pk=note_id).values_list("map_id", flat=True).first()
+    if map_id is None:
+        raise Http404("Not found.")
+    return map_id
 
 
 def note_create(
@@ -520,33 +539,8 @@ def note_create(
     op_id: str | None = None,
 ) -> dict:
     """Add a note; without a team it takes its author's team in the workspace."""
-    empathy_map = map_for_user(user=actor, map_id=map_id, role=Role.EDITOR)
-    ensure_map_is_open(empathy_map)
-    section = clean_section(empathy_map, section)
-    text = clean_note_text(text)
-    team = empathy_map.team if team is None else clean_team(team)
-    color = clean_color(color)
-    with transaction.atomic():
-        locked = lock_open_map(map_id)
-        _ensure_team_visible(empathy_map, locked, team)
-        if position is None:
-            position = _next_position(locked, section)
-        note = Note.objects.create(
-            map=locked,
-            section=section,
-            text=text,
-            team=team,
-            color=color,
-            position=clean_position(position),
-            author=actor,
-        )
-        return _record_note_event(
-            locked_map=locked,
-            kind=EventKind.NOTE_CREATED,
-            actor=actor,
-            note_id=note.pk,
-            op_id=op_id,
-        )
+    data = {"section": section, "text": text, "team": team, "color": color, "position": position}
+    return _note_op(map_id, NoteOp(actor=actor, op_id=op_id, action="note.create", data=data))
 
 
 def note_update(
@@ -561,76 +555,17 @@ def note_update(
 
     Raises VersionConflict for a stale version, with nothing changed.
     """
-    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
-    ensure_map_is_open(note.map)
-    unknown = set(changes) - {"text", "team", "color", "section", "position"}
-    if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be changed on a note."})
-    if not changes:
-        raise ValidationError(
-            {"text": "Send at least one of text, team, color, section, position."}
-        )
-    cleaners = {
-        "text": clean_note_text,
-        "team": clean_team,
-        "color": lambda value: clean_color(value, keep=note.color),
-        "section": lambda value: clean_section(note.map, value),
-        "position": clean_position,
-    }
-    fields = {name: cleaners[name](value) for name, value in changes.items()}
-    content_change = bool({"text", "team", "color"} & set(fields))
-    if content_change and version is None:
-        raise ValidationError({"version": "A change of text, team or color must carry version."})
-    if version is not None:
-        version = clean_version(version)
-    with transaction.atomic():
-        locked = lock_open_map(note.map_id)
-        current = _live_note(note_id, locked.pk)
-        if version is not None and version != current.version:
-            raise VersionConflict(note_id)
-        team_before = current.team
-        if fields.get("team", team_before) != team_before:
-            _ensure_team_visible(note.map, locked, fields["team"])
-        if (
-            "section" in fields
-            and "position" not in fields
-            and fields["section"] != current.section
-        ):
-            fields["position"] = _next_position(locked, fields["section"])
-        for name, value in fields.items():
-            setattr(current, name, value)
-        current.version += 1
-        current.save(update_fields=[*fields, "version", "updated_at"])
-        kind = EventKind.NOTE_UPDATED if content_change else EventKind.NOTE_MOVED
-        # A new team tells the members of the old one, while drafting, that the note left them.
-        extra = {visibility.TEAM_BEFORE: team_before} if current.team != team_before else {}
-        return _record_note_event(
-            locked_map=locked, kind=kind, actor=actor, note_id=note_id, op_id=op_id, extra=extra
-        )
+    data = {**changes, "id": note_id, "version": version}
+    op = NoteOp(actor=actor, op_id=op_id, action="note.update", data=data, strict=True)
+    return _note_op(_map_of_note(note_id), op)
 
 
 def note_delete(
     *, actor, note_id: int, version: int | None = None, op_id: str | None = None
 ) -> dict:
-    note = note_for_user(user=actor, note_id=note_id, role=Role.EDITOR)
-    ensure_map_is_open(note.map)
-    if version is not None:
-        version = clean_version(version)
-    with transaction.atomic():
-        locked = lock_open_map(note.map_id)
-        current = _live_note(note_id, locked.pk)
-        if version is not None and version != current.version:
-            raise VersionConflict(note_id)
-        current.deleted_at = timezone.now()
-        current.version += 1
-        current.save(update_fields=["deleted_at", "version", "updated_at"])
-        return _record_note_event(
-            locked_map=locked,
-            kind=EventKind.NOTE_DELETED,
-            actor=actor,
-            note_id=note_id,
-            op_id=op_id,
-        )
+    data = {"id": note_id, "version": version}
+    op = NoteOp(actor=actor, op_id=op_id, action="note.delete", data=data)
+    return _note_op(_map_of_note(note_id), op)
 
 
 def note_restore(*, actor, note_id: int, op_id: str | None = None) -> dict:
@@ -713,3 +648,342 @@ def note_review(
             note_id=note_id,
             op_id=op_id,
         )
+
+
+# Note ops that arrive together (the live board) -----------------------------------------------
+
+NOTE_OP_ACTIONS = ("note.create", "note.update", "note.delete")
+OP_CREATE_FIELDS = ("section", "text", "team", "color", "position")
+OP_UPDATE_FIELDS = ("text", "team", "color", "section", "position")
+
+
+@dataclass
+class NoteOp:
+    """One websocket op on a note: `data` as in the HTTP calls (contract: websocket section)."""
+
+    actor: Any
+    op_id: str | None
+    action: str
+    data: dict
+    strict: bool = False  # refuse fields a note does not have (HTTP), rather than ignore them
+
+
+@dataclass
+class NoteOpResult:
+    """The stored event of an applied op (or of its twin, applied before), or why it was not."""
+
+    event: MapEvent | None = None
+    error: Exception | None = None
+    new: bool = False  # the event was written by this batch
+
+
+def note_ops_apply(*, map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+    """Apply note ops on one map, in order, in one transaction: one lock of the map row, one
+    seq bump for all their events, one commit. Each op is checked as note_create, note_update
+    and note_delete check it, against the notes as the ops before it left them; a refused op
+    changes nothing and gets its error while the others apply. An op whose (actor, op_id) is
+    stored already is not applied again: its result is the stored event.
+
+    If the database refuses the batch (a value it cannot store, or a twin of one of these ops
+    committed by another process meanwhile), each op is applied again on its own, so that only
+    the op at fault fails.
+    """
+    try:
+        with transaction.atomic():
+            return _apply_note_ops(map_id, ops)
+    except (DataError, IntegrityError):
+        if len(ops) > 1:
+            return [_apply_note_op_alone(map_id, op) for op in ops]
+        return [_apply_note_op_alone(map_id, ops[0])]
+
+
+def _apply_note_op_alone(map_id: int, op: NoteOp) -> NoteOpResult:
+    # Twice at most: a twin committed while this op waited for the lock makes its insert fail
+    # once, and the second attempt finds the twin's event.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _apply_note_ops(map_id, [op])[0]
+        except IntegrityError as error:
+            if attempt:
+                return NoteOpResult(error=error)
+        except DataError as error:
+            return NoteOpResult(error=error)
+    raise AssertionError("unreachable")
+
+
+class _NoteOpBatch:
+    """The state of one batch under the map's lock: the actors' memberships, the notes the ops
+    name (as the ops before left them), and the events recorded so far."""
+
+    def __init__(self, locked: EmpathyMap, ops: list[NoteOp]):
+        self.locked = locked
+        self.ops = ops
+        self.events: list[MapEvent] = []
+        self.applied: dict[tuple[int, str], MapEvent] = {}
+        self.positions: dict[str, float] = {}
+        # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
+        self.changed: dict[int, Note] = {}
+        self.changed_fields: set[str] = set()
+        self.members: dict[int, tuple[Role, str]] = {}
+        self.workspace = None
+        self.stored = self._stored_events(self._read_memberships())
+        self.notes, self.statuses, self.extras = self._read_notes()
+
+    def _read_memberships(self) -> list[int]:
+        """Each actor's role and team and the workspace (archived or not), read after the lock
+        so that they are as of now; the actors with an op of this batch stored already."""
+        locked = self.locked
+        self.members, self.workspace, replayed = memberships_for_ops(
+            map_id=locked.pk,
+            workspace_id=locked.workspace_id,
+            actor_ids=sorted({op.actor.pk for op in self.ops}),
+            op_ids=self.op_ids(),
+        )
+        if self.workspace is not None:
+            locked.workspace = self.workspace  # no query for ensure_map_is_open
+        return replayed
+
+    def op_ids(self) -> list[str]:
+        return sorted({op.op_id for op in self.ops if op.op_id})
+
+    def _stored_events(self, actor_ids: list[int]) -> dict[tuple[int, str], MapEvent]:
+        """The events of ops stored already (a retry): read under the lock, so that a twin of
+        an op committed through another connection or process is always found here."""
+        if not actor_ids:
+            return {}
+        events = MapEvent.objects.filter(
+            map_id=self.locked.pk, actor_id__in=actor_ids, op_id__in=self.op_ids()
+        )
+        return {(event.actor_id, event.op_id): event for event in events}
+
+    def _read_notes(self):
+        """The notes the ops name on this map, with their statuses and workshop fields, in a
+        fixed number of queries whatever their number: links and stances do not change with
+        a note op, so they are read once for the batch."""
+        note_ids = {
+            op.data.get("id")
+            for op in self.ops
+            if op.action != "note.create" and _whole_number(op.data.get("id"))
+        }
+        if not note_ids:
+            return {}, {}, {}
+        notes = notes_for_ops(empathy_map=self.locked, note_ids=sorted(note_ids))
+        statuses = statuses_for_notes(self.locked, note_ids=list(notes)) if notes else {}
+        # Stances change with no note op: read only for the notes that have some.
+        stanced = [note for note in notes.values() if note.has_stances]
+        extras = workshop_notes.note_extras(
+            list(notes.values()), empathy_map=self.locked, stance_rows=None if stanced else []
+        )
+        return notes, statuses, extras
+
+    def apply(self) -> list[NoteOpResult]:
+        results = []
+        for op in self.ops:
+            key = (op.actor.pk, op.op_id)
+            earlier = (self.stored.get(key) or self.applied.get(key)) if op.op_id else None
+            if earlier is not None:
+                results.append(NoteOpResult(event=earlier))
+                continue
+            try:
+                event = self._apply(op)
+            except (ValidationError, PermissionDenied, Http404, VersionConflict) as error:
+                results.append(NoteOpResult(error=error))
+                continue
+            self.applied[key] = event
+            results.append(NoteOpResult(event=event, new=True))
+        if self.events:
+            self._record()
+        return results
+
+    def _member(self, actor) -> tuple[Role, str]:
+        """The actor's role and team, as `require_membership` gives them, for an editor."""
+        membership = self.members.get(actor.pk)
+        if membership is None:
+            raise Http404("Not found.")
+        if not membership[0].includes(Role.EDITOR):
+            raise PermissionDenied(f"This needs the {Role.EDITOR.value} role in this workspace.")
+        return membership
+
+    def _viewer(self, actor) -> visibility.Viewer:
+        role, team = self.members[actor.pk]
+        return visibility.viewer_for(role=role, team=team, phase=self.locked.phase)
+
+    def _apply(self, op: NoteOp) -> MapEvent:
+        if op.action == "note.create":
+            return self._create(op)
+        note_id = op.data.get("id")
+        if not _whole_number(note_id):
+            raise ValidationError({"id": "Give the note's id, a whole number."})
+        note = self.notes.get(note_id)
+        if note is None:
+            raise Http404("Not found.")
+        self._member(op.actor)
+        if not visibility.may_see(self._viewer(op.actor), note.team):
+            raise Http404("Not found.")
+        ensure_map_is_open(self.locked)
+        if op.action == "note.update":
+            return self._update(op, note)
+        return self._delete(op, note)
+
+    def _create(self, op: NoteOp) -> MapEvent:
+        fields = {name: op.data[name] for name in OP_CREATE_FIELDS if name in op.data}
+        for name in ("section", "text"):
+            if name not in fields:
+                raise ValidationError({name: "This field is required."})
+        _role, own_team = self._member(op.actor)
+        locked = self.locked
+        ensure_map_is_open(locked)
+        section = clean_section(locked, fields["section"])
+        text = clean_note_text(fields["text"])
+        team = own_team if fields.get("team") is None else clean_team(fields["team"])
+        color = clean_color(fields.get("color", "yellow"))
+        if not visibility.may_see(self._viewer(op.actor), team):
+            _ensure_team_visible_error(self._viewer(op.actor))
+        position = fields.get("position")
+        position = self._next_position(section) if position is None else clean_position(position)
+        note = Note.objects.create(
+            map=locked,
+            section=section,
+            text=text,
+            team=team,
+            color=color,
+            position=position,
+            author=op.actor,
+        )
+        note.map = locked
+        self._placed(section, position)
+        self.notes[note.pk] = note
+        self.extras[note.pk] = workshop_notes.new_note_extras(locked)
+        return self._event(op, EventKind.NOTE_CREATED, note)
+
+    def _update(self, op: NoteOp, note: Note) -> MapEvent:
+        if op.strict:
+            unknown = set(op.data) - {"id", "version", *OP_UPDATE_FIELDS}
+            if unknown:
+                raise ValidationError(
+                    {sorted(unknown)[0]: "This field cannot be changed on a note."}
+                )
+        changes = {name: op.data[name] for name in OP_UPDATE_FIELDS if name in op.data}
+        if not changes:
+            raise ValidationError(
+                {"text": "Send at least one of text, team, color, section, position."}
+            )
+        cleaners = {
+            "text": clean_note_text,
+            "team": clean_team,
+            "color": lambda value: clean_color(value, keep=note.color),
+            "section": lambda value: clean_section(self.locked, value),
+            "position": clean_position,
+        }
+        fields = {name: cleaners[name](value) for name, value in changes.items()}
+        content_change = bool({"text", "team", "color"} & set(fields))
+        version = op.data.get("version")
+        if content_change and version is None:
+            raise ValidationError(
+                {"version": "A change of text, team or color must carry version."}
+            )
+        if version is not None:
+            version = clean_version(version)
+        if note.deleted_at is not None:
+            raise Http404("This note has been deleted.")
+        if version is not None and version != note.version:
+            raise VersionConflict(note.pk, current=self._payload(note))
+        team_before = note.team
+        if fields.get("team", team_before) != team_before:
+            viewer = self._viewer(op.actor)
+            if not visibility.may_see(viewer, fields["team"]):
+                _ensure_team_visible_error(viewer)
+        section_before = note.section
+        if "section" in fields and "position" not in fields and fields["section"] != section_before:
+            fields["position"] = self._next_position(fields["section"])
+        for name, value in fields.items():
+            setattr(note, name, value)
+        note.version += 1
+        self._changed(note, [*fields, "version"])
+        if note.section != section_before:
+            self.positions.pop(section_before, None)
+        self._placed(note.section, note.position)
+        kind = EventKind.NOTE_UPDATED if content_change else EventKind.NOTE_MOVED
+        # A new team tells the members of the old one, while drafting, that the note left them.
+        extra = {visibility.TEAM_BEFORE: team_before} if note.team != team_before else {}
+        return self._event(op, kind, note, extra)
+
+    def _delete(self, op: NoteOp, note: Note) -> MapEvent:
+        version = op.data.get("version")
+        if version is not None:
+            version = clean_version(version)
+        if note.deleted_at is not None:
+            raise Http404("This note has been deleted.")
+        if version is not None and version != note.version:
+            raise VersionConflict(note.pk, current=self._payload(note))
+        note.deleted_at = timezone.now()
+        note.version += 1
+        self._changed(note, ["deleted_at", "version"])
+        self.positions.pop(note.section, None)
+        return self._event(op, EventKind.NOTE_DELETED, note)
+
+    def _changed(self, note: Note, fields: list[str]) -> None:
+        note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)
+        self.changed[note.pk] = note
+        self.changed_fields.update([*fields, "updated_at"])
+
+    def _next_position(self, section: str) -> float:
+        """As `_next_position`, read once per section and batch, then kept up to date."""
+        if section not in self.positions:
+            self.positions[section] = _next_position(self.locked, section) - 1
+        return self.positions[section] + 1
+
+    def _placed(self, section: str, position: float) -> None:
+        if section in self.positions:
+            self.positions[section] = max(self.positions[section], position)
+
+    def _payload(self, note: Note) -> dict:
+        """The note as `note_data` reads it, from the row in hand."""
+        status = self.statuses.get(note.pk, NO_EVIDENCE)
+        return {**note_payload(note, status), **self.extras[note.pk]}
+
+    def _event(self, op: NoteOp, kind: str, note: Note, extra: dict | None = None) -> MapEvent:
+        payload = {"note": self._payload(note), **(extra or {})}
+        event = MapEvent(
+            map=self.locked,
+            seq=self.locked.seq + len(self.events) + 1,
+            kind=kind,
+            actor=op.actor,
+            op_id=op.op_id,
+            payload=payload,
+            note_id=note.pk,
+        )
+        self.events.append(event)
+        return event
+
+    def _record(self) -> None:
+        """One seq bump and one insert for the batch's events; their broadcast after commit."""
+        locked = self.locked
+        locked.seq += len(self.events)
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["seq", "updated_at"])
+        if self.changed:
+            # Each note as the batch left it; a field one op changed is written for every note
+            # of the batch, with the value it has, which is harmless.
+            Note.objects.bulk_update(list(self.changed.values()), sorted(self.changed_fields))
+        MapEvent.objects.bulk_create(self.events)
+        broadcast_events_on_commit(locked.pk, self.events)
+
+
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ensure_team_visible_error(viewer: visibility.Viewer) -> None:
+    raise ValidationError(
+        {"team": f"While the map is drafting, your notes go to your own team ({viewer.team})."}
+    )
+
+
+def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+    try:
+        locked = lock_map(map_id)
+    except EmpathyMap.DoesNotExist:
+        return [NoteOpResult(error=Http404("Not found.")) for _op in ops]
+    return _NoteOpBatch(locked, ops).apply()

@@ -53,7 +53,7 @@ def annotate_notes(notes: QuerySet, *, viewer=None) -> QuerySet:
     return notes.annotate(**fields)
 
 
-def stance_rows(note_ids: list[int] | None, *, map_id: int) -> list[tuple[int, int, str]]:
+def read_stance_rows(note_ids: list[int] | None, *, map_id: int) -> list[tuple[int, int, str]]:
     """(note id, user id, stance) of the map's notes (or of these notes)."""
     stances = NoteStance.objects.filter(note__map_id=map_id)
     if note_ids is not None:
@@ -85,14 +85,22 @@ def empty_agreement(viewer_id: int | None = None) -> dict:
 
 
 def note_extras(
-    notes: list, *, empathy_map: EmpathyMap, viewer=None, viewer_is_lead: bool = False
+    notes: list,
+    *,
+    empathy_map: EmpathyMap,
+    viewer=None,
+    viewer_is_lead: bool = False,
+    stance_rows: list | None = None,
 ) -> dict[int, dict]:
-    """{note id: {"agreement", "votes", "comments"}} for notes read through `annotate_notes`."""
+    """{note id: {"agreement", "votes", "comments"}} for notes read through `annotate_notes`;
+    `stance_rows`, when the caller knows them already (say, none), spare their query."""
     if not notes:
         return {}
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    note_ids = [note.pk for note in notes] if len(notes) <= 500 else None
-    rows = stance_rows(note_ids, map_id=empathy_map.pk)
+    rows = stance_rows
+    if rows is None:
+        note_ids = [note.pk for note in notes] if len(notes) <= 500 else None
+        rows = read_stance_rows(note_ids, map_id=empathy_map.pk)
     teams = member_teams(empathy_map.workspace_id) if rows else {}
     agreement = agreement_by_note(rows, teams=teams, viewer_id=viewer_id)
     hidden = blind_for(empathy_map, viewer_is_lead=viewer_is_lead)
@@ -108,6 +116,16 @@ def note_extras(
             "comments": note.workshop_comments,
         }
     return extras
+
+
+def new_note_extras(empathy_map: EmpathyMap) -> dict:
+    """`note_extras` of a note just created, as every member sees it: nothing yet (no query)."""
+    hidden = blind_for(empathy_map, viewer_is_lead=False)
+    return {
+        "agreement": empty_agreement(),
+        "votes": {"total": None if hidden else 0, "mine": None},
+        "comments": 0,
+    }
 
 
 def map_fields(empathy_map: EmpathyMap) -> dict:

@@ -128,7 +128,9 @@ export class EvidencePanel {
     const status = this.labels.statuses[note.status] || note.status;
     this.statusLine.replaceChildren(
       el("span", { class: `status status-${note.status}` }, icon(note.status), status),
-      ` ${STATUS_HELP[note.status] || ""}. ${evidenceSummary(note)}.`,
+      ` ${STATUS_HELP[note.status] || ""}.`,
+      // "No evidence" would repeat the help of an assumption without any links.
+      note.evidence?.supports || note.evidence?.contradicts ? ` ${evidenceSummary(note)}.` : "",
     );
     const freshness = freshnessText(note);
     this.freshLine.textContent = freshness ? `${freshness}.` : "";

@@ -47,3 +47,20 @@ def test_the_header_stays_on_one_line_on_a_tablet(board_server, open_as):
     middles = [box["y"] + box["height"] / 2 for box in boxes]
     assert max(middles) - min(middles) < 12, boxes
     assert page.get_by_text("Signed in as").count() == 1  # still there for screen readers
+
+
+@pytest.mark.parametrize("path", ["/w/acme/evidence/", "/w/acme/members/"])
+def test_the_library_and_members_pages_fit_a_phone(board_server, open_as, path):
+    # A long source title makes the library's source filter as wide as its longest option,
+    # and a lead's members table has a role, a team and a remove button on every row.
+    title = "Quarterly interview round with finance leads at agencies, " * 3
+    status, sources = board_server.request("GET", "/api/v1/sources/?workspace=acme")
+    assert status == 200
+    sources = sources["results"] if isinstance(sources, dict) else sources
+    if not any(source["title"].startswith(title[:40]) for source in sources):
+        status, _ = board_server.request(
+            "POST", "/api/v1/sources/", {"workspace": "acme", "kind": "interview", "title": title}
+        )
+        assert status == 201
+    page = open_as("alice", path, viewport={"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") == 390

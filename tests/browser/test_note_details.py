@@ -147,3 +147,14 @@ def test_the_status_says_until_when_it_is_fresh_or_since_when_it_is_stale(board_
     bob.get_by_role("button", name="Close evidence panel").click()
     card(bob, "Closes the month").get_by_role("button", name="Evidence").click()
     expect(panel).to_contain_text(f"Fresh until {day}.")
+
+
+def test_the_panel_says_once_that_a_note_has_no_evidence(board_server, open_as):
+    board = board_server.new_map(title="Panel wording")
+    board_server.add_note(board["id"], "Keeps receipts in a shoebox")
+    bob = open_as("bob", f"/maps/{board['id']}/")
+    wait_live(bob)
+    card(bob, "Keeps receipts").get_by_role("button", name="Evidence").click()
+    status = bob.get_by_role("complementary", name="Evidence").locator(".panel-status")
+    # Not "No supporting evidence yet. No evidence.": the status help already says it.
+    expect(status).to_have_text("Assumption No supporting evidence yet.")

@@ -87,7 +87,8 @@ def test_a_failed_write_leaves_no_event_and_no_gap(api, team, empathy_map, monke
     def broken_create(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(MapEvent.objects, "create", broken_create)
+    # Note writes store their events with bulk_create (maps.services.note_ops_apply).
+    monkeypatch.setattr(MapEvent.objects, "bulk_create", broken_create)
     response = api(bob).patch(
         f"/api/v1/notes/{note['id']}/", {"text": "Lost", "version": 1}, format="json"
     )

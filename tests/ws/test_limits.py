@@ -87,13 +87,13 @@ async def test_the_bucket_counts_ops_as_they_arrive_not_as_they_are_applied(
 
     from maps import consumers
 
-    real_apply_op = consumers.apply_op
+    real_apply_note_ops = consumers.apply_note_ops
 
-    def slow_apply_op(**kwargs):
+    def slow_apply_note_ops(**kwargs):
         time.sleep(0.1)  # a database under load
-        return real_apply_op(**kwargs)
+        return real_apply_note_ops(**kwargs)
 
-    monkeypatch.setattr(consumers, "apply_op", slow_apply_op)
+    monkeypatch.setattr(consumers, "apply_note_ops", slow_apply_note_ops)
     settings.WS_OP_RATE = 20
     settings.WS_OP_BURST = 3
     socket = await open_socket(empathy_map.pk, token=tokens["bob"])
