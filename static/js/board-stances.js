@@ -62,6 +62,7 @@ export function createStances(ctx) {
     const open = Boolean(map.vote && map.vote.open);
     const votes = note.votes || { total: 0, mine: 0 };
     parts.voteButton.hidden = !open;
+    if (ctx.render.board.classList.contains("no-votes-left")) parts.voteButton.setAttribute("aria-disabled", "true");
     parts.unvoteButton.hidden = !open || !votes.mine;
     const words = votesText(votes, map.vote);
     parts.votes.textContent = words;
@@ -85,8 +86,13 @@ export function createStances(ctx) {
       leftFrame = 0;
       const count = votesLeft(store.all(), map.vote);
       left.hidden = count === null;
-      // No votes left: the Vote buttons go quiet (still there: the server says why it refuses).
+      // No votes left: the Vote buttons go quiet and say why when pressed (aria-disabled, so
+      // they stay in the tab order with their reason), and send nothing.
       ctx.render.board.classList.toggle("no-votes-left", count === 0);
+      for (const button of ctx.render.board.querySelectorAll(".vote-button:not(.vote-take-back)")) {
+        if (count === 0) button.setAttribute("aria-disabled", "true");
+        else button.removeAttribute("aria-disabled");
+      }
       const text = count === null ? "" : `${count} ${count === 1 ? "vote" : "votes"} left`;
       if (left.textContent !== text) left.textContent = text;
     });
@@ -144,6 +150,7 @@ export function createStances(ctx) {
     const id = card.note.id;
     if (button.dataset.stance) setStance(id, button.dataset.stance);
     else if (button.classList.contains("vote-take-back")) vote(id, "note.unvote");
+    else if (button.getAttribute("aria-disabled") === "true") ui.toast(voteRefusalText("no_votes_left"));
     else if (button.classList.contains("vote-button")) vote(id, "note.vote");
     else ctx.panel.open(id, { trigger: button, focus: "comments" });
   });

@@ -53,3 +53,31 @@ export function limitText(textarea, max, { id, noun } = {}) {
     },
   };
 }
+
+/**
+ * Every `maxlength` field of the page's forms counted instead of cut: a browser drops what is
+ * pasted past `maxlength` without a word (a 250-character map title became 200). The form
+ * refuses to send while a field is over; the server's own check stays behind it.
+ */
+export function limitForms(root = document) {
+  for (const form of root.querySelectorAll("form")) {
+    const limits = [];
+    for (const field of form.querySelectorAll("input[maxlength], textarea[maxlength]")) {
+      const max = Number(field.getAttribute("maxlength"));
+      if (!field.id || !Number.isFinite(max) || max <= 0) continue;
+      const limit = limitText(field, max, { id: `${field.id}-count` });
+      field.after(limit.counter);
+      limit.update();
+      limits.push(limit);
+    }
+    if (!limits.length) continue;
+    form.addEventListener("submit", (event) => {
+      // Check every field (each shows its count), then stop at the first one over.
+      const over = limits.map((limit) => limit.update()).indexOf(false);
+      if (over === -1) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      limits[over].check();
+    });
+  }
+}

@@ -20,7 +20,17 @@ def test_a_new_user_fills_a_map_and_backs_a_note_with_evidence(new_context):
     page.get_by_label("Workspace name").fill("Nadia's team")
     page.get_by_role("button", name="Create workspace").click()
     expect(page.get_by_role("heading", name="Nadia's team")).to_be_visible()
-    page.get_by_label("Title").fill("New customers")
+    # A title pasted past its 200 characters is kept whole, counted and not sent.
+    title = page.get_by_label("Title")
+    title.fill("New customers " * 18)  # 252 characters
+    page.get_by_role("button", name="Create map").click()
+    expect(page.locator("#id_title-count")).to_have_text(
+        "251 characters: 51 over the limit of 200. Shorten the text to save it."
+    )
+    expect(title).to_be_focused()
+    expect(title).to_have_value("New customers " * 18)
+    title.fill("New customers")
+    expect(page.locator("#id_title-count")).to_be_hidden()
     page.get_by_label("Persona").fill("Sam, first-time founder")
     page.get_by_role("button", name="Create map").click()
     expect(page.get_by_role("heading", name="New customers", level=1)).to_be_visible()

@@ -105,10 +105,13 @@ def test_a_lead_runs_a_whole_workshop_on_the_board(board_server, open_as, teams)
     design.get_by_role("button", name="Vote", exact=True).click()
     expect(bob.locator("#votes-left")).to_have_text("0 votes left")
     expect(design).to_contain_text("2 votes · 2 mine")
-    card(bob, "she wants one click").get_by_role("button", name="Vote", exact=True).click()
-    expect(bob.locator(".toast").filter(has_text="no votes left")).to_be_visible()
+    spent = card(bob, "she wants one click").get_by_role("button", name="Vote", exact=True)
+    expect(spent).to_have_attribute("aria-disabled", "true")  # says why, sends nothing
+    spent.click()
+    expect(bob.locator(".toast.toast-info").filter(has_text="no votes left")).to_be_visible()
     design.get_by_role("button", name="Take back a vote").click()
     expect(bob.locator("#votes-left")).to_have_text("1 vote left")
+    expect(spent).not_to_have_attribute("aria-disabled", "true")
     expect(card(rita, "she prints every invoice")).to_contain_text("1 vote", timeout=LIVE)
 
     # Stances: both teams see the design note; design does not see the product note.

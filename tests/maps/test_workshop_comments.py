@@ -188,6 +188,14 @@ def test_the_header_shows_unread_mentions_and_opening_one_marks_it_read(
     assert not re.search(r'class="nav-mentions">[^\n]*<strong>', client.get("/").content.decode())
 
 
+def test_the_inbox_shows_a_long_comment_cut_short(client, bob, rita, note, api):
+    comment(api, bob, note["id"], "@rita " + "word " * 399)  # 2,001 characters
+    client.force_login(rita)
+    page = client.get("/mentions/").content.decode()
+    (shown,) = re.findall(r'<a class="note-row-text"[^>]*>([^<]*)</a>', page)
+    assert len(shown) == 280 and shown.endswith("…")
+
+
 def test_someone_elses_mention_page_is_a_404(client, bob, rita, vera, note, api):
     comment(api, bob, note["id"], "@rita hi")
     client.force_login(vera)
