@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from maps import limits as map_limits
 from maps import visibility
 from maps.events import (
     broadcast_events_on_commit,
@@ -21,13 +22,7 @@ from maps.events import (
     membership_changed_on_commit,
     record_event,
 )
-from maps.limits import (
-    LimitReached,
-    ensure_room_for_notes,
-    live_note_count,
-    max_notes_per_map,
-    notes_detail,
-)
+from maps.limits import ensure_room_for_notes
 from maps.models import (
     NOTE_TEXT_MAX,
     EmpathyMap,
@@ -943,14 +938,14 @@ class _NoteOpBatch:
         """MAX_NOTES_PER_MAP (maps/limits.py), counted once per batch under the map's lock and
         then kept up to date: the notes this batch deleted are written only at its end."""
         if self.live_notes is None:
-            self.live_notes = live_note_count(self.locked.pk) - self.deleted
-        limit = max_notes_per_map()
+            self.live_notes = map_limits.live_note_count(self.locked.pk) - self.deleted
+        limit = map_limits.max_notes_per_map()
         if self.live_notes + 1 > limit:
-            raise LimitReached(
+            raise map_limits.LimitReached(
                 field="notes",
                 code="too_many_notes",
                 limit=limit,
-                detail=notes_detail(limit=limit, present=self.live_notes, adding=1),
+                detail=map_limits.notes_detail(limit=limit, present=self.live_notes, adding=1),
             )
 
     def _changed(self, note: Note, fields: list[str]) -> None:

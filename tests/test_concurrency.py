@@ -248,6 +248,10 @@ def test_two_notes_at_once_cannot_pass_the_cap_of_a_map(monkeypatch, settings, b
 
 
 def a_writer_waits_for_a_lock() -> bool:
+    """A session of this test's database waits on a lock (other databases' tests may run)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
         return cursor.fetchone()[0] > 0
