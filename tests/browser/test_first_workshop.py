@@ -24,13 +24,13 @@ def test_a_new_user_fills_a_map_and_backs_a_note_with_evidence(new_context):
     title = page.get_by_label("Title")
     title.fill("New customers " * 18)  # 252 characters
     page.get_by_role("button", name="Create map").click()
-    expect(page.locator("#id_title-count")).to_have_text(
+    expect(page.locator("#id_map-title-count")).to_have_text(
         "251 characters: 51 over the limit of 200. Shorten the text to save it."
     )
     expect(title).to_be_focused()
     expect(title).to_have_value("New customers " * 18)
     title.fill("New customers")
-    expect(page.locator("#id_title-count")).to_be_hidden()
+    expect(page.locator("#id_map-title-count")).to_be_hidden()
     page.get_by_label("Persona").fill("Sam, first-time founder")
     page.get_by_role("button", name="Create map").click()
     expect(page.get_by_role("heading", name="New customers", level=1)).to_be_visible()
