@@ -1,7 +1,8 @@
 """Fuzzing the HTTP API against its own OpenAPI schema (schemathesis), as a lead and as a viewer,
-on a real daphne with DEBUG off: no input gives a 5xx, and every response (status code, content
-type, headers, body) is what the schema says. Bounded: FUZZ_EXAMPLES examples per operation
-(default 4), one to two minutes on two cores.
+on a real daphne with DEBUG off, one operation at a time and in sequences of calls (stateful):
+no input gives a 5xx, and every response (status code, content type, headers, body) is what
+the schema says. Bounded: FUZZ_EXAMPLES examples per operation (default 4) and
+FUZZ_STATEFUL_EXAMPLES sequences (default 8), one to two minutes on two cores.
 
 Not checked here, and listed in docs/reliability.md: that every schema-valid request is
 accepted (business rules such as "the workspace exists and is not archived" are not in the
@@ -149,3 +150,49 @@ def test_the_api_keeps_its_schema_for_a_lead(case, fuzz_server):
 )
 def test_the_api_keeps_its_schema_for_a_viewer(case, fuzz_server):
     check(case, fuzz_server, "vera")
+
+
+# Stateful: sequences of calls that feed each other (a map created, then its notes, links and
+# settings), as schemathesis chains the operations it links by analysing the schema.
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "8"))
+
+
+def run_stateful(api_schema, fuzz_server, username):
+    headers = {"Authorization": f"Token {fuzz_server['tokens'][username]}"}
+    base = api_schema.as_state_machine()
+    assert base.bundles, "schemathesis found no links between operations to chain"
+
+    calls = []
+
+    class Calls(base):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            calls.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Calls.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The sequences reached past the first call, into what an earlier call made.
+    assert len(calls) > STATEFUL_EXAMPLES, calls
+    assert any(status in (200, 201) for _label, status in calls), calls
+    return calls
+
+
+def test_call_sequences_keep_the_schema_for_a_lead(api_schema, fuzz_server):
+    run_stateful(api_schema, fuzz_server, "alice")
+
+
+def test_call_sequences_keep_the_schema_for_a_viewer(api_schema, fuzz_server):
+    run_stateful(api_schema, fuzz_server, "vera")
