@@ -168,7 +168,8 @@ class App:
             database_url=self.config.database_url,
             redis_url=self.config.redis_url,
             prefix=self.prefix,
-            **self.config.server_env,
+            # Throughput creates thousands of notes on one map: no cap on them here.
+            **{"MAX_NOTES_PER_MAP": "10000000", **self.config.server_env},
         )
         self.servers = [
             DaphneIn(self.root, env, self.config.log_dir) for _ in range(self.processes)
