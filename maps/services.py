@@ -844,8 +844,7 @@ class _NoteOpBatch:
         text = clean_note_text(fields["text"])
         team = own_team if fields.get("team") is None else clean_team(fields["team"])
         color = clean_color(fields.get("color", "yellow"))
-        if not visibility.may_see(self._viewer(op.actor), team):
-            _ensure_team_visible_error(self._viewer(op.actor))
+        self._ensure_team_visible(op.actor, team)
         position = fields.get("position")
         position = self._next_position(section) if position is None else clean_position(position)
         self._ensure_room_for_a_note()
@@ -891,17 +890,10 @@ class _NoteOpBatch:
             raise ValidationError(
                 {"version": "A change of text, team or color must carry version."}
             )
-        if version is not None:
-            version = clean_version(version)
-        if note.deleted_at is not None:
-            raise Http404("This note has been deleted.")
-        if version is not None and version != note.version:
-            raise VersionConflict(note.pk, current=self._payload(note))
+        self._ensure_current(note, version)
         team_before = note.team
         if fields.get("team", team_before) != team_before:
-            viewer = self._viewer(op.actor)
-            if not visibility.may_see(viewer, fields["team"]):
-                _ensure_team_visible_error(viewer)
+            self._ensure_team_visible(op.actor, fields["team"])
         section_before = note.section
         if "section" in fields and "position" not in fields and fields["section"] != section_before:
             fields["position"] = self._next_position(fields["section"])
@@ -918,13 +910,7 @@ class _NoteOpBatch:
         return self._event(op, kind, note, extra)
 
     def _delete(self, op: NoteOp, note: Note) -> MapEvent:
-        version = op.data.get("version")
-        if version is not None:
-            version = clean_version(version)
-        if note.deleted_at is not None:
-            raise Http404("This note has been deleted.")
-        if version is not None and version != note.version:
-            raise VersionConflict(note.pk, current=self._payload(note))
+        self._ensure_current(note, op.data.get("version"))
         note.deleted_at = timezone.now()
         note.version += 1
         self._changed(note, ["deleted_at", "version"])
@@ -947,6 +933,23 @@ class _NoteOpBatch:
                 limit=limit,
                 detail=map_limits.notes_detail(limit=limit, present=self.live_notes, adding=1),
             )
+
+    def _ensure_current(self, note: Note, version) -> None:
+        """The note is live and, when the op names a version, at that version."""
+        if version is not None:
+            version = clean_version(version)
+        if note.deleted_at is not None:
+            raise Http404("This note has been deleted.")
+        if version is not None and version != note.version:
+            raise VersionConflict(note.pk, current=self._payload(note))
+
+    def _ensure_team_visible(self, actor, team: str) -> None:
+        """While drafting, a member who is not a lead writes only into their own team: a note
+        they could not see afterwards would be lost to them."""
+        viewer = self._viewer(actor)
+        if not visibility.may_see(viewer, team):
+            detail = f"While the map is drafting, your notes go to your own team ({viewer.team})."
+            raise ValidationError({"team": detail})
 
     def _changed(self, note: Note, fields: list[str]) -> None:
         note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)
@@ -998,12 +1001,6 @@ class _NoteOpBatch:
 
 def _whole_number(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _ensure_team_visible_error(viewer: visibility.Viewer) -> None:
-    raise ValidationError(
-        {"team": f"While the map is drafting, your notes go to your own team ({viewer.team})."}
-    )
 
 
 def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
