@@ -3,9 +3,10 @@
 Correctness comes from the stored event log, never from the channel layer, which delivers at
 most once (channels_redis drops group messages for a full channel without a word). Each
 connection keeps `last_sent_seq` and sends events strictly in order: an event that arrives after
-a gap is preceded by the missing ones, read from the database, and duplicates are dropped. A
-periodic tick re-joins the groups (Redis may have restarted and forgotten them), beats presence,
-re-checks membership and catches up if the log moved on without this process hearing of it.
+a gap is preceded by the missing ones, read from the database, and duplicates are dropped. The
+process's feed of the map (maps/feeds.py) does the periodic work for all its sockets at once: it
+re-joins the groups (Redis may have restarted and forgotten them), beats presence, re-checks
+membership and has a socket catch up if the log moved on without this process hearing of it.
 
 Everything a connection sends after its welcome goes through one bounded outbox drained by one
 task, so events, acks and `resumed` leave in the order in which they were decided, and a slow
@@ -18,6 +19,7 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from collections import deque
 
 from channels.consumer import get_handler_name
@@ -33,10 +35,10 @@ from django.http import Http404
 from empathymap import hostile
 from maps import selectors, services, socket_limits, visibility
 from maps.db_threads import database_sync_to_async
-from maps.events import event_message, map_group, user_group
+from maps.events import event_message, map_group
 from maps.feeds import Shared, feed_for
 from maps.models import Phase, Role
-from maps.presence import get_presence, heartbeat_seconds
+from maps.presence import get_presence
 from maps.workshop import ops as workshop_ops
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,6 @@ OP_ID_MAX = 64
 # The most note ops of one map applied in one transaction.
 NOTE_OP_BATCH_MAX = 64
 CURSOR_MAX_CHARS = 1000
-LAYER_RETRY_MAX_SECONDS = 5.0
 
 
 def readable_op_id(text_data: str | None) -> str | None:
@@ -229,22 +230,24 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.presence_text: str | None = None  # the presence message last sent, as JSON
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
-        self.tick_soon = asyncio.Event()
         self.op_bucket: socket_limits.TokenBucket | None = None
         # Ops wait here for run_ops, so that the bucket sees them as they arrive, not as fast as
         # the database applies them (which would let a flood queue up unseen).
         self.op_inbox: asyncio.Queue | None = None
         self.holds_slot = False  # counted in socket_limits.connections
+        self.accepted = False
 
     async def __call__(self, scope, receive, send):
-        """As AsyncConsumer.__call__, except that a failing channel layer (Redis restarting) does
-        not end the connection: receiving retries, and the tick re-joins the groups."""
+        """As AsyncConsumer.__call__, except that the socket has no channel-layer channel of its
+        own: what the layer brings for the map (events, presence, cursors, membership changes)
+        reaches it through the process's feed of the map, whatever the number of its sockets.
+        `channel_name` only names the socket (presence, the sender of a cursor)."""
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_name = f"socket.{uuid.uuid4().hex}"
         self.base_send = send
         try:
-            await await_many_dispatch([receive, self.receive_from_layer], self.dispatch)
+            await await_many_dispatch([receive], self.dispatch)
         except StopConsumer:
             pass
         finally:
@@ -264,19 +267,6 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         await handler(message)
 
-    async def receive_from_layer(self):
-        delay = 0.2
-        while True:
-            try:
-                return await self.channel_layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                logger.warning("Channel layer receive failed (%r); retrying in %.1fs", error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, LAYER_RETRY_MAX_SECONDS)
-                self.tick_soon.set()
-
     # Connecting and leaving --------------------------------------------------------------------
 
     async def connect(self):
@@ -289,54 +279,59 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(socket_limits.CLOSE_TOO_MANY)
             return
         self.holds_slot = True
+        # The handshake completes at once; the welcome, or a refusal's close code, follows when
+        # the map has been read for this socket and every other one joining meanwhile.
+        await self.accept()
+        self.accepted = True
         self.op_bucket = socket_limits.op_bucket()
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
         # Events fed before the welcome wait here; those the welcome's seq covers are skipped.
         self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
-        # Subscribe before reading the map's seq, so that no event committed in between is missed.
+        # Subscribe before the map's seq is read, so that no event committed in between is missed.
         self.feed = feed_for(self.channel_layer, self.map_id)
         await self.feed.add(self)
-        await self.join_groups()
         try:
-            empathy_map = await database_sync_to_async(selectors.map_for_user)(
-                user=user, map_id=self.map_id
-            )
+            here = await self.feed.admit(self)
         except Http404:
-            await self.leave_groups()
+            await self.feed.remove(self)
             await self.refuse(CLOSE_NOT_FOUND)
             return
         except DatabaseError as error:
             logger.warning("Database unavailable for a socket on map %s: %r", self.map_id, error)
-            await self.leave_groups()
+            await self.feed.remove(self)
             await self.refuse(CLOSE_UNAVAILABLE)
             return
+        self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
+        if here is None:
+            users = [self.user_info()]
+            here = (json.dumps(users), json.dumps({"type": "presence", "users": users}))
+        # Shared with every socket of the batch: on a crowded map the list is large.
+        users_text, self.presence_text = here
+        user_text = json.dumps(self.user_info())
+        await self.send(
+            text_data=f'{{"type": "welcome", "seq": {self.last_sent_seq}, "user": {user_text},'
+            f' "presence": {users_text}}}'
+        )
+        self.open = True
+        # Added to, not replaced: a task spawned before the welcome is stopped with the others.
+        # The feed beats presence and re-checks access for all the map's sockets here at once.
+        self.tasks.append(asyncio.create_task(self.run_sender()))
+
+    def take_membership(self, empathy_map, membership: tuple[Role, str]) -> None:
+        """The map as the feed read it for this socket's join, and the member's role and team."""
+        role, team = membership
         self.empathy_map = empathy_map
         self.workspace_id = empathy_map.workspace_id
-        self.role = Role(empathy_map.role).value
+        self.role = Role(role).value
         # The phase and the seq come from one row: the phase is the one after that seq.
-        self.viewer = visibility.viewer_of_map(empathy_map)
+        self.viewer = visibility.viewer_for(role=role, team=team, phase=empathy_map.phase)
         self.last_sent_seq = empathy_map.seq
-        self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
-        await self.accept()
-        await self.touch_presence()
-        users = await self.present_users()
-        users = users if users is not None else [self.user_info()]
-        self.presence_text = json.dumps({"type": "presence", "users": users})
-        welcome = {"type": "welcome", "seq": self.last_sent_seq, "user": self.user_info()}
-        await self.send_json({**welcome, "presence": users})
-        self.open = True
-        self.op_inbox = asyncio.Queue(maxsize=max(1, settings.WS_OP_BURST))
-        # Added to, not replaced: a task spawned before the welcome is stopped with the others.
-        self.tasks += [
-            asyncio.create_task(self.run_sender()),
-            asyncio.create_task(self.run_ticks()),
-            asyncio.create_task(self.run_ops()),
-        ]
-        await self.announce_presence()
 
     async def refuse(self, code: int) -> None:
         self.closing = True
-        await self.accept()
+        if not self.accepted:
+            self.accepted = True
+            await self.accept()
         await self.close(code=code)
 
     def release_slot(self) -> None:
@@ -355,8 +350,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await get_presence().leave(self.map_id, self.channel_name)
         except Exception as error:
             logger.warning("Could not remove a socket from presence: %r", error)
-        await self.announce_presence()
-        await self.leave_groups()
+        await self.feed.announce_presence()
+        await self.feed.remove(self)
 
     async def shut(self, code: int) -> None:
         """Close from the server's side; `disconnect` cleans up when the close completes."""
@@ -376,28 +371,6 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks = []
-
-    def layer_groups(self) -> list[str]:
-        # The map's group is joined once per process, by its feed.
-        return [user_group(self.user.pk)]
-
-    async def join_groups(self) -> None:
-        # Also run on every tick: it renews channels_redis's group expiry and rebuilds the group
-        # after a Redis restart (the feed renews the map's).
-        try:
-            for group in self.layer_groups():
-                await self.channel_layer.group_add(group, self.channel_name)
-        except Exception as error:
-            logger.warning("Could not join the channel layer groups (%r); will retry", error)
-
-    async def leave_groups(self) -> None:
-        if self.feed is not None:
-            await self.feed.remove(self)
-        try:
-            for group in self.layer_groups():
-                await self.channel_layer.group_discard(group, self.channel_name)
-        except Exception as error:
-            logger.warning("Could not leave the channel layer groups: %r", error)
 
     # From the client ----------------------------------------------------------------------------
 
@@ -421,6 +394,10 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse_rate_limited(content)
             return
         if content.get("type") == "op":
+            if self.op_inbox is None:
+                # Most sockets only watch: the queue and its task come with the first op.
+                self.op_inbox = asyncio.Queue(maxsize=max(1, settings.WS_OP_BURST))
+                self.tasks.append(asyncio.create_task(self.run_ops()))
             try:
                 self.op_inbox.put_nowait(content)
             except asyncio.QueueFull:
@@ -745,7 +722,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         await self.catch_up()
         await self.transmit({"type": "resumed", "seq": self.last_sent_seq})
 
-    # Presence and the periodic tick -------------------------------------------------------------
+    # Presence and access ------------------------------------------------------------------------
 
     def user_info(self) -> dict:
         name = self.user.get_full_name() or self.user.username
@@ -766,42 +743,14 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             logger.warning("Presence unavailable: %r", error)
             return None
 
-    async def announce_presence(self) -> None:
-        try:
-            await self.channel_layer.group_send(
-                map_group(self.map_id), {"type": "presence.changed"}
-            )
-        except Exception as error:
-            logger.warning("Could not announce a presence change: %r", error)
-
     async def send_presence(self, shared: Shared) -> None:
         """Who is here, as the feed last read it (one read per map and interval), unless this
         connection has sent that list already."""
         text = shared.text()
-        if text == self.presence_text:
-            return
-        self.presence_text = text
-        await self.transmit_text(text)
-
-    async def run_ticks(self) -> None:
-        interval = heartbeat_seconds()
-        while not self.closing:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.tick_soon.wait(), timeout=interval)
-            self.tick_soon.clear()
-            if self.closing:
-                return
-            try:
-                await self.tick()
-            except Exception:
-                logger.exception("A socket's tick on map %s failed", self.map_id)
-
-    async def tick(self) -> None:
-        # The map's feed re-checks membership and the log for all its sockets at once.
-        await self.join_groups()
-        if await self.touch_presence():
-            # This connection was missing (Redis restarted) or it pruned a dead process's ones.
-            await self.announce_presence()
+        sent = text == self.presence_text
+        self.presence_text = text  # the shared copy, not one of its own
+        if not sent:
+            await self.transmit_text(text)
 
     async def recheck(self, *, catch_up: bool) -> None:
         """Membership may have ended (a missed `membership.changed`); events may have been lost."""
@@ -839,6 +788,6 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         if role != self.role or changed_sight:
             self.role = role
             await self.touch_presence()
-            await self.announce_presence()
+            await self.feed.announce_presence()
         if catch_up and seq > self.last_sent_seq:
             await self.enqueue("catch_up")

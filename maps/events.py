@@ -24,8 +24,8 @@ def map_group(map_id: int) -> str:
     return f"map_{map_id}"
 
 
-def user_group(user_id: int) -> str:
-    return f"user_{user_id}"
+def workspace_group(workspace_id: int) -> str:
+    return f"workspace_{workspace_id}"
 
 
 def event_message(event: MapEvent, *, actor_username: str | None = None) -> dict:
@@ -114,10 +114,9 @@ def broadcast_event(map_id: int, message: dict) -> None:
 
 
 def membership_changed_on_commit(*, workspace_id: int, user_id: int) -> None:
-    """Tell the user's open sockets to check their access again (e.g. after removal)."""
+    """Tell the user's open sockets on the workspace's maps to check their access again (e.g.
+    after removal): the feeds of those maps (maps/feeds.py) hand it to the user's sockets."""
+    message = {"type": "membership.changed", "workspace_id": workspace_id, "user_id": user_id}
     transaction.on_commit(
-        lambda: send_to_group(
-            user_group(user_id), {"type": "membership.changed", "workspace_id": workspace_id}
-        ),
-        robust=True,
+        lambda: send_to_group(workspace_group(workspace_id), message), robust=True
     )

@@ -26,10 +26,11 @@ import weakref
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import Http404
 
 from maps import selectors
 from maps.db_threads import database_sync_to_async
-from maps.events import map_group
+from maps.events import map_group, workspace_group
 from maps.presence import get_presence, heartbeat_seconds
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 RETRY_MAX_SECONDS = 5.0
 # Past this many sockets on the map here, presence waits proportionally longer between sends.
 PRESENCE_CROWD = 50
+# The most sockets welcomed from one read of the map, its members and its presence.
+JOIN_BATCH_MAX = 500
 
 
 class Shared:
@@ -84,6 +87,10 @@ class MapFeed:
         # the channel layer's copy of such an event is not handed out again.
         self.local_seq = 0
         self.note_ops = None  # maps.consumers.NoteOpBatcher, made on the first note op
+        self.joining: list[tuple[object, asyncio.Future]] = []
+        self.join_task: asyncio.Task | None = None
+        # Learnt from the first join's read of the map: membership changes come by its group.
+        self.workspace_id: int | None = None
 
     async def add(self, consumer) -> None:
         """Feed this socket from now on: every event committed after this returns reaches it
@@ -92,10 +99,10 @@ class MapFeed:
         if self.started is None:
             self.started = asyncio.ensure_future(self.start())
         await asyncio.shield(self.started)
-        await self.join()
 
     async def start(self) -> None:
         self.channel_name = await self.layer.new_channel()
+        await self.join()
         self.tasks = [asyncio.create_task(self.run()), asyncio.create_task(self.beat())]
 
     async def remove(self, consumer) -> None:
@@ -108,13 +115,14 @@ class MapFeed:
             del self.registry[self.map_id]
         current = asyncio.current_task()
         receiving, *others = self.tasks or [None]
-        for task in [self.started, *others, self.presence_task]:
+        for task in [self.started, *others, self.presence_task, self.join_task]:
             if task is not None and task is not current:
                 task.cancel()
         if self.channel_name is None:
             return
         with contextlib.suppress(Exception):
-            await self.layer.group_discard(map_group(self.map_id), self.channel_name)
+            for group in self.groups():
+                await self.layer.group_discard(group, self.channel_name)
         # A channels_redis receive cancelled mid-read can hang its task for good (seen at the
         # end of an event loop): stop the receiving loop with a message instead, if Redis lets.
         try:
@@ -123,11 +131,19 @@ class MapFeed:
             if receiving is not None:
                 receiving.cancel()
 
+    def groups(self) -> list[str]:
+        """The map's group, and its workspace's once known (`membership.changed`)."""
+        groups = [map_group(self.map_id)]
+        if self.workspace_id is not None:
+            groups.append(workspace_group(self.workspace_id))
+        return groups
+
     async def join(self) -> None:
-        # Also run every heartbeat: renews channels_redis' group expiry and rebuilds the group
+        # Also run every heartbeat: renews channels_redis' group expiry and rebuilds the groups
         # after a Redis restart.
         try:
-            await self.layer.group_add(map_group(self.map_id), self.channel_name)
+            for group in self.groups():
+                await self.layer.group_add(group, self.channel_name)
         except Exception as error:
             logger.warning("A feed could not join map %s (%r); will retry", self.map_id, error)
 
@@ -135,8 +151,31 @@ class MapFeed:
         while True:
             await asyncio.sleep(heartbeat_seconds())
             await self.join()
+            await self.touch_presence()
             await self.recheck()
             self.presence_soon()
+
+    async def touch_presence(self) -> None:
+        """Beat the presence of every socket here in one round trip; announce a change (entries
+        lost with a Redis restart, or a dead process's ones pruned)."""
+        sockets = [consumer for consumer in self.sockets if consumer.open]
+        if not sockets:
+            return
+        entries = [(consumer.channel_name, consumer.user_info()) for consumer in sockets]
+        try:
+            changed = await get_presence().touch_many(self.map_id, entries)
+        except Exception as error:
+            logger.warning("Presence unavailable: %r", error)
+            return
+        if changed:
+            await self.announce_presence()
+
+    async def announce_presence(self) -> None:
+        """Tell the map's feeds, in every process, that who is here changed."""
+        try:
+            await self.layer.group_send(map_group(self.map_id), {"type": "presence.changed"})
+        except Exception as error:
+            logger.warning("Could not announce a presence change: %r", error)
 
     async def recheck(self) -> None:
         """Membership may have ended (a missed `membership.changed`); events may have been lost."""
@@ -145,15 +184,15 @@ class MapFeed:
             return
         user_ids = sorted({consumer.user.pk for consumer in sockets})
         try:
-            seq, roles = await database_sync_to_async(selectors.map_roles)(
+            empathy_map, roles = await database_sync_to_async(selectors.map_and_roles)(
                 map_id=self.map_id, user_ids=user_ids
             )
         except DatabaseError as error:
             logger.warning("Database unavailable for map %s's feed: %r", self.map_id, error)
             return
+        seq = empathy_map.seq if empathy_map is not None else None
         for consumer in sockets:
-            membership = roles.get(consumer.user.pk) if seq is not None else None
-            consumer.feed_recheck(seq, membership)
+            consumer.feed_recheck(seq, roles.get(consumer.user.pk))
 
     async def run(self) -> None:
         delay = 0.2
@@ -192,6 +231,10 @@ class MapFeed:
             shared = Shared(message["cursor"])
             for consumer in list(self.sockets):
                 consumer.feed_cursor(message.get("sender"), shared)
+        elif kind == "membership.changed":
+            for consumer in list(self.sockets):
+                if consumer.user.pk == message.get("user_id"):
+                    consumer.feed_other(message)
         else:
             for consumer in list(self.sockets):
                 consumer.feed_other(message)
@@ -210,6 +253,75 @@ class MapFeed:
         socket here then has each of them (a socket that sees a gap reads it from the log)."""
         self.feed_events(events)
         self.local_seq = max(self.local_seq, events[-1]["seq"])
+
+    # Joining -----------------------------------------------------------------------------------
+
+    async def admit(self, consumer) -> tuple[str, str] | None:
+        """Let a socket that is fed already (`add`) in: read the map and its member's role for
+        it, together with every other socket joining the map here meanwhile. One read of the
+        map and the members' roles, one presence beat and one read of who is here, and one
+        announcement, whatever the number of sockets joining at once, so that a process restart
+        (all of its clients reconnecting) costs little more than one join.
+
+        Sets the consumer's map, role and viewer (`MapConsumer.take_membership`) and returns
+        who is here as JSON, the list for its welcome and the `presence` message, each made
+        once for the whole batch and shared (None when presence could not be read).
+        Raises Http404 for a map that does not exist or a user who is not a member of its
+        workspace, DatabaseError when the database cannot be read."""
+        future = asyncio.get_running_loop().create_future()
+        self.joining.append((consumer, future))
+        if self.join_task is None or self.join_task.done():
+            self.join_task = asyncio.create_task(self.run_joins())
+        return await future
+
+    async def run_joins(self) -> None:
+        while self.joining:
+            # A socket that went while waiting (its future cancelled) is left out.
+            batch = [entry for entry in self.joining[:JOIN_BATCH_MAX] if not entry[1].done()]
+            del self.joining[:JOIN_BATCH_MAX]
+            try:
+                await self.admit_batch(batch)
+            except Exception as error:
+                for _consumer, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+
+    async def admit_batch(self, batch: list[tuple[object, asyncio.Future]]) -> None:
+        user_ids = sorted({consumer.user.pk for consumer, _future in batch})
+        # Read after every socket of the batch is fed: an event committed after this read
+        # reaches them through the feed, one committed before it is within the welcome's seq.
+        empathy_map, roles = await database_sync_to_async(selectors.map_and_roles)(
+            map_id=self.map_id, user_ids=user_ids
+        )
+        if empathy_map is not None and self.workspace_id != empathy_map.workspace_id:
+            # A member removed before this group is joined is found by the next heartbeat.
+            self.workspace_id = empathy_map.workspace_id
+            await self.join()
+        admitted = []
+        for consumer, future in batch:
+            membership = roles.get(consumer.user.pk)
+            if empathy_map is None or membership is None or future.done():
+                if not future.done():
+                    future.set_exception(Http404("Not found."))
+                continue
+            consumer.take_membership(empathy_map, membership)
+            admitted.append((consumer, future))
+        if not admitted:
+            return
+        presence = get_presence()
+        entries = [(consumer.channel_name, consumer.user_info()) for consumer, _ in admitted]
+        try:
+            await presence.touch_many(self.map_id, entries)
+            users = await presence.users(self.map_id)
+        except Exception as error:
+            logger.warning("Presence unavailable: %r", error)
+            here = None
+        else:
+            here = (json.dumps(users), Shared({"type": "presence", "users": users}).text())
+        for _consumer, future in admitted:
+            if not future.done():
+                future.set_result(here)
+        await self.announce_presence()
 
     # Presence ----------------------------------------------------------------------------------
 

@@ -17,21 +17,28 @@ import weakref
 import redis.asyncio as aioredis
 from django.conf import settings
 
-# Refresh the caller's entry, prune entries gone stale, and say whether the set changed.
+# Refresh the callers' entries (ARGV[3..]: connection, user, connection, user, ...), prune
+# entries gone stale, and say whether the set changed.
 TOUCH_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
+local changed = 0
+for i = 3, #ARGV, 2 do
+  changed = changed + redis.call('ZADD', KEYS[1], now, ARGV[i])
+  if redis.call('HGET', KEYS[2], ARGV[i]) ~= ARGV[i + 1] then
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+    changed = changed + 1
+  end
+end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 for i = 1, #stale, 500 do
   local chunk = {unpack(stale, i, math.min(i + 499, #stale))}
   redis.call('ZREM', KEYS[1], unpack(chunk))
   redis.call('HDEL', KEYS[2], unpack(chunk))
 end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return added + #stale
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return changed + #stale
 """
 
 # The users of the entries that are still fresh.
@@ -76,9 +83,14 @@ class MemoryPresence:
         self.maps: dict[int, dict[str, dict]] = {}
 
     async def touch(self, map_id: int, connection: str, user: dict) -> bool:
+        return await self.touch_many(map_id, [(connection, user)])
+
+    async def touch_many(self, map_id: int, entries: list[tuple[str, dict]]) -> bool:
         connections = self.maps.setdefault(map_id, {})
-        changed = connections.get(connection) != user
-        connections[connection] = user
+        changed = False
+        for connection, user in entries:
+            changed = changed or connections.get(connection) != user
+            connections[connection] = user
         return changed
 
     async def leave(self, map_id: int, connection: str) -> None:
@@ -115,15 +127,19 @@ class RedisPresence:
         return [base, f"{base}:users"]
 
     async def touch(self, map_id: int, connection: str, user: dict) -> bool:
-        client = self.client()
-        changed = await client.eval(
+        return await self.touch_many(map_id, [(connection, user)])
+
+    async def touch_many(self, map_id: int, entries: list[tuple[str, dict]]) -> bool:
+        """Beat these sockets' entries in one round trip: a join storm's batch, or every socket
+        of a map in this process on a heartbeat."""
+        pairs = [value for connection, user in entries for value in (connection, json.dumps(user))]
+        changed = await self.client().eval(
             TOUCH_SCRIPT,
             2,
             *self.keys(map_id),
-            connection,
-            json.dumps(user),
             stale_seconds(),
             int(settings.PRESENCE_TTL_SECONDS * 4),
+            *pairs,
         )
         return bool(changed)
 

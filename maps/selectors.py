@@ -139,19 +139,20 @@ def maps_for_user(
     return maps.order_by("workspace__name", "title", "id")
 
 
-def map_roles(
+def map_and_roles(
     *, map_id: int, user_ids: list[int]
-) -> tuple[int | None, dict[int, tuple[Role, str]]]:
-    """The map's seq and the role and team in its workspace of each of these users (absent: no
-    longer a member), in two queries whatever their number: the heartbeat's re-check of a map's
-    sockets. (None, {}) for a map that no longer exists."""
-    row = EmpathyMap.objects.filter(pk=map_id).values_list("seq", "workspace_id").first()
-    if row is None:
+) -> tuple[EmpathyMap | None, dict[int, tuple[Role, str]]]:
+    """The map and the role and team in its workspace of each of these users (absent: not a
+    member), in two queries whatever their number: the sockets joining a map at once, and the
+    heartbeat's re-check of a map's sockets. (None, {}) for a map that does not exist."""
+    empathy_map = EmpathyMap.objects.filter(pk=map_id).first()
+    if empathy_map is None:
         return None, {}
-    seq, workspace_id = row
-    memberships = Membership.objects.filter(workspace_id=workspace_id, user_id__in=user_ids)
+    memberships = Membership.objects.filter(
+        workspace_id=empathy_map.workspace_id, user_id__in=user_ids
+    )
     rows = memberships.values_list("user_id", "role", "team")
-    return seq, {user_id: (Role(role), team) for user_id, role, team in rows}
+    return empathy_map, {user_id: (Role(role), team) for user_id, role, team in rows}
 
 
 def note_for_user(*, user, note_id: int, role: Role | str = Role.VIEWER) -> Note:

@@ -1,21 +1,75 @@
 """Authentication and origin checks for websockets: session cookie or `Authorization: Token`."""
 
-from channels.auth import AuthMiddlewareStack
+import asyncio
+import weakref
+
+from channels.auth import AuthMiddleware, get_user
 from channels.security.websocket import OriginValidator
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from maps.db_threads import database_sync_to_async
 
 
-@database_sync_to_async
-def user_for_token(key: str):
+def users_for_tokens(keys: list[str]) -> dict[str, object]:
+    """The active user of each of these token keys, in one query (unknown keys left out)."""
     from rest_framework.authtoken.models import Token
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    tokens = Token.objects.select_related("user").filter(key__in=keys, user__is_active=True)
+    return {token.key: token.user for token in tokens}
+
+
+class TokenLookups:
+    """Token keys looked up together: the sockets that open while a lookup is on the database
+    are answered by the next one, in one query however many they are (a join storm)."""
+
+    def __init__(self):
+        self.waiting: dict[str, list[asyncio.Future]] = {}
+        self.task: asyncio.Task | None = None
+
+    async def user(self, key: str):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(key, []).append(future)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self.run())
+        return await future
+
+    async def run(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, {}
+            try:
+                users, error = await database_sync_to_async(users_for_tokens)(sorted(batch)), None
+            except Exception as failure:
+                users, error = {}, failure
+            for key, futures in batch.items():
+                for future in futures:
+                    if future.done():
+                        continue
+                    if error is not None:
+                        future.set_exception(error)
+                    else:
+                        future.set_result(users.get(key) or AnonymousUser())
+
+
+# One per event loop (tests run a loop per test).
+_lookups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def user_for_token(key: str):
+    loop = asyncio.get_running_loop()
+    lookups = _lookups.get(loop)
+    if lookups is None:
+        lookups = _lookups[loop] = TokenLookups()
+    return await lookups.user(key)
+
+
+class PooledAuthMiddleware(AuthMiddleware):
+    """Channels' session authentication, on the board's database threads rather than the one
+    thread Channels runs every database call of the process on."""
+
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await database_sync_to_async(get_user.func)(scope)
 
 
 class TokenAuthMiddleware:
@@ -49,4 +103,6 @@ class SettingsOriginValidator(OriginValidator):
 
 
 def websocket_stack(inner):
-    return SettingsOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(inner)))
+    return SettingsOriginValidator(
+        CookieMiddleware(SessionMiddleware(PooledAuthMiddleware(TokenAuthMiddleware(inner))))
+    )

@@ -33,11 +33,25 @@ async def test_redis_presence_copes_with_thousands_of_sockets(redis_url, setting
     settings.PRESENCE_TTL_SECONDS = 2
     store = RedisPresence(redis_url, f"test{uuid.uuid4().hex[:12]}")
     try:
-        for number in range(1200):
-            await store.touch(1, f"socket-{number}", {"username": f"user{number:04}"})
+        # One round trip for all of them, as a feed beats its sockets (and a join storm's batch).
+        entries = [(f"socket-{number}", {"username": f"user{number:04}"}) for number in range(1200)]
+        assert await store.touch_many(1, entries) is True
         assert len(await store.users(1)) == 1200
-        await asyncio.sleep(1.1)
+        assert await store.touch_many(1, entries[:600]) is False  # beaten again: no change
+        await asyncio.sleep(1.2)
         assert await store.touch(1, "survivor", BOB) is True  # pruned 1,200 at once
         assert await store.users(1) == [BOB]
+    finally:
+        await store.close()
+
+
+async def test_redis_presence_counts_a_changed_user_as_a_change(redis_url, settings):
+    # A role change re-announces who is here.
+    store = RedisPresence(redis_url, f"test{uuid.uuid4().hex[:12]}")
+    try:
+        assert await store.touch_many(1, [("bob-socket", BOB), ("vera-socket", VERA)]) is True
+        assert await store.touch_many(1, [("bob-socket", BOB)]) is False
+        assert await store.touch_many(1, [("bob-socket", {**BOB, "role": "viewer"})]) is True
+        assert await store.users(1) == [{**BOB, "role": "viewer"}, VERA]
     finally:
         await store.close()
