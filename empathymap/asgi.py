@@ -9,9 +9,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from empathymap import websocket_speedups  # noqa: E402
 from empathymap.asgi_limits import RequestBodyLimit  # noqa: E402
 from maps.routing import websocket_urlpatterns  # noqa: E402
 from maps.websocket_auth import websocket_stack  # noqa: E402
+
+websocket_speedups.apply()
 
 application = ProtocolTypeRouter(
     {

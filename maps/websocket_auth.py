@@ -5,7 +5,7 @@ import weakref
 
 from channels.auth import AuthMiddleware, get_user
 from channels.security.websocket import OriginValidator
-from channels.sessions import CookieMiddleware, SessionMiddleware
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
@@ -64,6 +64,20 @@ async def user_for_token(key: str):
     return await lookups.user(key)
 
 
+class ReadOnlySessionMiddleware:
+    """Channels' SessionMiddleware without its wrapper around every message sent: the board
+    never changes the session, so there is nothing to save, and each event to each viewer was
+    paying for the check (the session store's `modified` and `is_empty`)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        wrapper = InstanceSessionWrapper(scope, send)
+        await wrapper.resolve_session()
+        return await self.inner(wrapper.scope, receive, send)
+
+
 class PooledAuthMiddleware(AuthMiddleware):
     """Channels' session authentication, on the board's database threads rather than the one
     thread Channels runs every database call of the process on."""
@@ -104,5 +118,7 @@ class SettingsOriginValidator(OriginValidator):
 
 def websocket_stack(inner):
     return SettingsOriginValidator(
-        CookieMiddleware(SessionMiddleware(PooledAuthMiddleware(TokenAuthMiddleware(inner))))
+        CookieMiddleware(
+            ReadOnlySessionMiddleware(PooledAuthMiddleware(TokenAuthMiddleware(inner)))
+        )
     )
