@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels (see maps/routing.py)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,3 +23,8 @@ application = ProtocolTypeRouter(
         "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# What is loaded by now (Django, the apps, their modules) lives as long as the process: keep it
+# out of the collector's full passes, which would otherwise walk it again and again while a
+# crowded board allocates (a pause of every socket of the process each time).
+gc.freeze()

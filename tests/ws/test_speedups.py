@@ -22,3 +22,11 @@ def test_a_deferred_argument_reads_as_the_original_would():
     assert f"{protocol.hlval(1234)}" == hlval(1234)
     assert f"{protocol.hlval('peer', color='green')}" == hlval("peer", color="green")
     assert protocol.hltype.defers is hltype
+
+
+def test_what_the_served_application_loaded_is_left_out_of_full_collections():
+    import gc
+
+    import empathymap.asgi  # noqa: F401
+
+    assert gc.get_freeze_count() > 10_000
