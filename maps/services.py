@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
@@ -38,19 +38,20 @@ from maps.models import (
     Workspace,
 )
 from maps.selectors import (
+    NoteOpsState,
+    lock_map_for_note_ops,
     map_for_user,
     map_payload,
     membership_role,
-    memberships_for_ops,
     note_data,
     note_for_user,
     note_payload,
-    notes_for_ops,
+    pipelined,
     workspace_for_user,
 )
 from maps.workshop import notes as workshop_notes
 from research.models import SourceKind
-from research.status import NO_EVIDENCE, statuses_for_notes
+from research.status import NO_EVIDENCE
 
 # The colours a note may take; the board's pastel papers keep text at 4.5:1 or more.
 NOTE_COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
@@ -719,43 +720,29 @@ class _NoteOpBatch:
     """The state of one batch under the map's lock: the actors' memberships, the notes the ops
     name (as the ops before left them), and the events recorded so far."""
 
-    def __init__(self, locked: EmpathyMap, ops: list[NoteOp]):
-        self.locked = locked
+    def __init__(self, state: NoteOpsState, ops: list[NoteOp]):
+        self.locked = state.locked
         self.ops = ops
         self.events: list[MapEvent] = []
         self.applied: dict[tuple[int, str], MapEvent] = {}
         self.positions: dict[str, float] = {}
-        # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
-        self.changed: dict[int, Note] = {}
-        self.changed_fields: set[str] = set()
+        # Notes changed by the batch, each written in one UPDATE at the end, with its fields.
+        self.changed: dict[int, tuple[Note, set[str]]] = {}
         # Live notes of the map for MAX_NOTES_PER_MAP, read at the batch's first create.
         self.live_notes: int | None = None
         self.deleted = 0
-        self.members: dict[int, tuple[Role, str]] = {}
-        self.workspace = None
-        self.stored = self._stored_events(self._read_memberships())
-        self.notes, self.statuses, self.extras = self._read_notes()
-
-    def _read_memberships(self) -> list[int]:
-        """Each actor's role and team and the workspace (archived or not), read after the lock
-        so that they are as of now; the actors with an op of this batch stored already."""
-        locked = self.locked
-        self.members, self.workspace, replayed = memberships_for_ops(
-            map_id=locked.pk,
-            workspace_id=locked.workspace_id,
-            actor_ids=sorted({op.actor.pk for op in self.ops}),
-            op_ids=self.op_ids(),
-        )
-        if self.workspace is not None:
-            locked.workspace = self.workspace  # no query for ensure_map_is_open
-        return replayed
+        self.members = state.members
+        self.stored = self._stored_events(state.replayed)
+        self.notes, self.statuses = state.notes, state.statuses
+        self.extras = self._read_extras()
 
     def op_ids(self) -> list[str]:
         return sorted({op.op_id for op in self.ops if op.op_id})
 
     def _stored_events(self, actor_ids: list[int]) -> dict[tuple[int, str], MapEvent]:
-        """The events of ops stored already (a retry): read under the lock, so that a twin of
-        an op committed through another connection or process is always found here."""
+        """The events of ops stored already (a retry), for the actors the read under the lock
+        found with one: a twin of an op committed through another connection or process is
+        always found."""
         if not actor_ids:
             return {}
         events = MapEvent.objects.filter(
@@ -763,25 +750,18 @@ class _NoteOpBatch:
         )
         return {(event.actor_id, event.op_id): event for event in events}
 
-    def _read_notes(self):
-        """The notes the ops name on this map, with their statuses and workshop fields, in a
-        fixed number of queries whatever their number: links and stances do not change with
-        a note op, so they are read once for the batch."""
-        note_ids = {
-            op.data.get("id")
-            for op in self.ops
-            if op.action != "note.create" and _whole_number(op.data.get("id"))
-        }
-        if not note_ids:
-            return {}, {}, {}
-        notes = notes_for_ops(empathy_map=self.locked, note_ids=sorted(note_ids))
-        statuses = statuses_for_notes(self.locked, note_ids=list(notes)) if notes else {}
-        # Stances change with no note op: read only for the notes that have some.
-        stanced = [note for note in notes.values() if note.has_stances]
-        extras = workshop_notes.note_extras(
-            list(notes.values()), empathy_map=self.locked, stance_rows=None if stanced else []
+    def _read_extras(self) -> dict[int, dict]:
+        """The workshop fields of the notes the ops name: links and stances do not change with
+        a note op, so they are read once for the batch, and stances only for the notes that
+        have some."""
+        if not self.notes:
+            return {}
+        stanced = any(note.has_stances for note in self.notes.values())
+        return workshop_notes.note_extras(
+            list(self.notes.values()),
+            empathy_map=self.locked,
+            stance_rows=None if stanced else [],
         )
-        return notes, statuses, extras
 
     def apply(self) -> list[NoteOpResult]:
         results = []
@@ -952,9 +932,9 @@ class _NoteOpBatch:
             raise ValidationError({"team": detail})
 
     def _changed(self, note: Note, fields: list[str]) -> None:
-        note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)
-        self.changed[note.pk] = note
-        self.changed_fields.update([*fields, "updated_at"])
+        note.updated_at = timezone.now()  # as save() would
+        _note, changed_fields = self.changed.setdefault(note.pk, (note, set()))
+        changed_fields.update([*fields, "updated_at"])
 
     def _next_position(self, section: str) -> float:
         """As `_next_position`, read once per section and batch, then kept up to date."""
@@ -986,17 +966,79 @@ class _NoteOpBatch:
         return event
 
     def _record(self) -> None:
-        """One seq bump and one insert for the batch's events; their broadcast after commit."""
+        """The seq bump, the notes as the batch left them and its events, sent together; their
+        broadcast after commit."""
         locked = self.locked
+        now = timezone.now()
         locked.seq += len(self.events)
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["seq", "updated_at"])
+        locked.updated_at = now
+        statements = [_update_statement([(locked, ["seq", "updated_at"])])]
         if self.changed:
-            # Each note as the batch left it; a field one op changed is written for every note
-            # of the batch, with the value it has, which is harmless.
-            Note.objects.bulk_update(list(self.changed.values()), sorted(self.changed_fields))
-        MapEvent.objects.bulk_create(self.events)
+            changes = [(note, sorted(fields)) for note, fields in self.changed.values()]
+            statements.append(_update_statement(changes))
+        for event in self.events:
+            event.created_at = now  # as auto_now_add would
+        statements.append(_insert_statement(MapEvent, self.events, EVENT_COLUMNS))
+        write_together(statements)
         broadcast_events_on_commit(locked.pk, self.events)
+
+
+# The columns of an event as a batch writes it (the id comes from the database).
+EVENT_COLUMNS = ("map", "seq", "kind", "actor", "op_id", "payload", "note_id", "created_at")
+
+
+def _update_statement(changes: list[tuple[Any, list[str]]]) -> tuple[str, list]:
+    """One UPDATE of rows of one table: each row's fields, with the values its instance holds.
+    Several rows take a CASE per field, which leaves a row that did not change it alone."""
+    meta = changes[0][0]._meta
+    if len(changes) == 1:
+        instance, field_names = changes[0]
+        fields = [meta.get_field(name) for name in field_names]
+        assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
+        values = [_db_value(instance, field) for field in fields]
+        sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s'  # noqa: S608
+        return sql, [*values, instance.pk]
+    pk = f'"{meta.pk.column}"'
+    assignments, values = [], []
+    for name in sorted({name for _instance, field_names in changes for name in field_names}):
+        field = meta.get_field(name)
+        rows = [instance for instance, field_names in changes if name in field_names]
+        whens = " ".join(["WHEN %s THEN %s"] * len(rows))
+        assignments.append(f'"{field.column}" = CASE {pk} {whens} ELSE "{field.column}" END')
+        for instance in rows:
+            values += [instance.pk, _db_value(instance, field)]
+    ids = [instance.pk for instance, _field_names in changes]
+    sql = (
+        f'UPDATE "{meta.db_table}" SET {", ".join(assignments)}'  # noqa: S608
+        f" WHERE {pk} IN ({_placeholders(ids)})"
+    )
+    return sql, [*values, *ids]
+
+
+def _db_value(instance, field) -> Any:
+    return field.get_db_prep_save(getattr(instance, field.attname), connection)
+
+
+def _insert_statement(model, instances: list, field_names: tuple[str, ...]) -> tuple[str, list]:
+    """One INSERT of these rows."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    row = f"({_placeholders(fields)})"
+    values = [_db_value(instance, field) for instance in instances for field in fields]
+    rows = ", ".join([row] * len(instances))
+    return f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {rows}', values  # noqa: S608
+
+
+def write_together(statements: list[tuple[str, list]]) -> None:
+    """Run these writes in order; on PostgreSQL they travel in one round trip (`pipelined`)."""
+    with connection.cursor() as cursor, pipelined():
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _whole_number(value) -> bool:
@@ -1004,8 +1046,18 @@ def _whole_number(value) -> bool:
 
 
 def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+    note_ids = {
+        op.data.get("id")
+        for op in ops
+        if op.action != "note.create" and _whole_number(op.data.get("id"))
+    }
     try:
-        locked = lock_map(map_id)
+        state = lock_map_for_note_ops(
+            map_id=map_id,
+            actor_ids=sorted({op.actor.pk for op in ops}),
+            op_ids=sorted({op.op_id for op in ops if op.op_id}),
+            note_ids=sorted(note_ids),
+        )
     except EmpathyMap.DoesNotExist:
         return [NoteOpResult(error=Http404("Not found.")) for _op in ops]
-    return _NoteOpBatch(locked, ops).apply()
+    return _NoteOpBatch(state, ops).apply()
