@@ -4,7 +4,7 @@ on its own, in order."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DataError, connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
@@ -204,3 +204,27 @@ def test_an_archived_map_refuses_every_op_of_a_batch(alice, bob, empathy_map):
     results = services.note_ops_apply(map_id=empathy_map.pk, ops=[edit(bob, note, "Late")])
     assert isinstance(results[0].error, ValidationError)
     assert Note.objects.get(pk=note["id"]).text == "A note"
+
+
+@pytest.mark.postgres
+def test_a_value_postgresql_refuses_fails_its_op_alone(bob, empathy_map):
+    # The writes of a batch travel together (pipeline mode); PostgreSQL refuses a NUL in text,
+    # so the batch is applied again op by op and only that op fails.
+    first = create(bob, empathy_map, "First")
+    second = create(bob, empathy_map, "Second")
+    ops = [
+        edit(bob, first, "First, edited", op_id="a"),
+        edit(bob, second, "Nul \x00 inside", op_id="b"),
+        NoteOp(actor=bob, op_id="c", action="note.create", data={"section": "says", "text": "x"}),
+    ]
+    results = services.note_ops_apply(map_id=empathy_map.pk, ops=ops)
+    assert [type(result.error) for result in results] == [type(None), DataError, type(None)]
+    assert [result.event.seq for result in results if result.event] == [3, 4]
+    assert list(MapEvent.objects.filter(map=empathy_map).values_list("seq", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert Note.objects.get(pk=second["id"]).text == "Second"
+    assert EmpathyMap.objects.get(pk=empathy_map.pk).seq == 4
