@@ -630,13 +630,13 @@ def _placeholders(values) -> str:
 _converters_by_connection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _converters(fields) -> list[tuple[int, list, Any]]:
+def _converters(key, fields) -> list[tuple[int, list, Any]]:
     """(index, converters, column) of the fields whose values the ORM converts when it reads
-    them, as its compiler finds them (`SQLCompiler.get_converters`)."""
+    them, as its compiler finds them (`SQLCompiler.get_converters`); `key` names the fields."""
     wrapper = connections[connection.alias]
     cache = _converters_by_connection.setdefault(wrapper, {})
-    key = tuple(fields)
-    if key not in cache:
+    found = cache.get(key)
+    if found is None:
         found = []
         for index, field in enumerate(fields):
             column = field.get_col(field.model._meta.db_table)
@@ -644,12 +644,12 @@ def _converters(fields) -> list[tuple[int, list, Any]]:
             if converters:
                 found.append((index, converters, column))
         cache[key] = found
-    return cache[key]
+    return found
 
 
-def _converted(fields, values) -> list:
+def _converted(key, fields, values) -> list:
     values = list(values)
-    for index, converters, column in _converters(fields):
+    for index, converters, column in _converters(key, fields):
         value = values[index]
         for converter in converters:
             value = converter(value, column, connection)
@@ -660,9 +660,8 @@ def _converted(fields, values) -> list:
 def _model_from_row(model, row) -> Any:
     """A model instance from a row of its concrete fields, in order, as the ORM reads it."""
     fields = model._meta.concrete_fields
-    return model.from_db(
-        connection.alias, [field.attname for field in fields], _converted(fields, row)
-    )
+    values = _converted(model, fields, row)
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
 
 
 @dataclass
@@ -809,7 +808,8 @@ def _notes_from_rows(rows, empathy_map: EmpathyMap) -> tuple[dict[int, Note], di
             notes[note.pk] = note
         stance, collected_on, kind, segment_id = row[width + 6 :]
         if stance is not None:
-            stance, collected_on, kind = _converted(fact_fields, (stance, collected_on, kind))
+            facts_in = (stance, collected_on, kind)
+            stance, collected_on, kind = _converted(LINK_FACT_FIELDS, fact_fields, facts_in)
             facts.setdefault(note.pk, []).append(LinkFact(stance, collected_on, kind, segment_id))
     day = evidence_status.today()
     statuses = {

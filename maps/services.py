@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import JSONField, Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -972,10 +972,13 @@ class _NoteOpBatch:
         now = timezone.now()
         locked.seq += len(self.events)
         locked.updated_at = now
-        statements = [_update_statement([(locked, ["seq", "updated_at"])])]
+        statements = [_update_statement(EmpathyMap, [locked], ["seq", "updated_at"])]
         if self.changed:
-            changes = [(note, sorted(fields)) for note, fields in self.changed.values()]
-            statements.append(_update_statement(changes))
+            # Each note as the batch left it; a field one op changed is written for every note
+            # of the batch, with the value it has, which is harmless.
+            fields = sorted(set().union(*(fields for _note, fields in self.changed.values())))
+            notes = [note for note, _fields in self.changed.values()]
+            statements.append(_update_statement(Note, notes, fields))
         for event in self.events:
             event.created_at = now  # as auto_now_add would
         statements.append(_insert_statement(MapEvent, self.events, EVENT_COLUMNS))
@@ -986,55 +989,52 @@ class _NoteOpBatch:
 # The columns of an event as a batch writes it (the id comes from the database).
 EVENT_COLUMNS = ("map", "seq", "kind", "actor", "op_id", "payload", "note_id", "created_at")
 
-
-def _update_statement(changes: list[tuple[Any, list[str]]]) -> tuple[str, list]:
-    """One UPDATE of rows of one table: each row's fields, with the values its instance holds.
-    Several rows take a CASE per field, which leaves a row that did not change it alone."""
-    meta = changes[0][0]._meta
-    if len(changes) == 1:
-        instance, field_names = changes[0]
-        fields = [meta.get_field(name) for name in field_names]
-        assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
-        values = [_db_value(instance, field) for field in fields]
-        sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s'  # noqa: S608
-        return sql, [*values, instance.pk]
-    pk = f'"{meta.pk.column}"'
-    assignments, values = [], []
-    for name in sorted({name for _instance, field_names in changes for name in field_names}):
-        field = meta.get_field(name)
-        rows = [instance for instance, field_names in changes if name in field_names]
-        whens = " ".join(["WHEN %s THEN %s"] * len(rows))
-        assignments.append(f'"{field.column}" = CASE {pk} {whens} ELSE "{field.column}" END')
-        for instance in rows:
-            values += [instance.pk, _db_value(instance, field)]
-    ids = [instance.pk for instance, _field_names in changes]
-    sql = (
-        f'UPDATE "{meta.db_table}" SET {", ".join(assignments)}'  # noqa: S608
-        f" WHERE {pk} IN ({_placeholders(ids)})"
-    )
-    return sql, [*values, *ids]
+# A statement and the parameters of each row it writes (one execute, or an executemany).
+Statement = tuple[str, list[list]]
 
 
-def _db_value(instance, field) -> Any:
-    return field.get_db_prep_save(getattr(instance, field.attname), connection)
+def _update_statement(model, instances: list, field_names: list[str]) -> Statement:
+    """An UPDATE of these fields of each instance's row, with the values it holds."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
+    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s'  # noqa: S608
+    return sql, [[*_db_values(instance, fields), instance.pk] for instance in instances]
 
 
-def _insert_statement(model, instances: list, field_names: tuple[str, ...]) -> tuple[str, list]:
-    """One INSERT of these rows."""
+def _insert_statement(model, instances: list, field_names: tuple[str, ...]) -> Statement:
+    """An INSERT of a row for each instance."""
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
     columns = ", ".join(f'"{field.column}"' for field in fields)
-    row = f"({_placeholders(fields)})"
-    values = [_db_value(instance, field) for instance in instances for field in fields]
-    rows = ", ".join([row] * len(instances))
-    return f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {rows}', values  # noqa: S608
+    sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({_placeholders(fields)})'  # noqa: S608
+    return sql, [_db_values(instance, fields) for instance in instances]
 
 
-def write_together(statements: list[tuple[str, list]]) -> None:
-    """Run these writes in order; on PostgreSQL they travel in one round trip (`pipelined`)."""
+def _db_values(instance, fields) -> list:
+    """The values of these fields as the database takes them. A None, int, float or str goes
+    as it is, which is what get_db_prep_save makes of one on every backend, except in a JSON
+    field; the others (datetimes, JSON) go through the field."""
+    values = []
+    for field in fields:
+        value = getattr(instance, field.attname)
+        plain = value is None or type(value) in (int, float, str)
+        if not plain or isinstance(field, JSONField):
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
+
+
+def write_together(statements: list[Statement]) -> None:
+    """Run these writes in order; on PostgreSQL they travel in one round trip (`pipelined`).
+    A statement of several rows is one executemany: one query text, so the driver's parsing of
+    it is cached whatever the batch's size (a statement of many rows and parameters is not)."""
     with connection.cursor() as cursor, pipelined():
-        for sql, params in statements:
-            cursor.execute(sql, params)
+        for sql, rows in statements:
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
 
 
 def _placeholders(values) -> str:
