@@ -673,14 +673,23 @@ class NoteOpsState:
     replayed: list[int]  # the actors with an event of one of the batch's op_ids stored already
     notes: dict[int, Note]  # the notes of the map the ops name
     statuses: dict[int, NoteStatus]  # theirs, for notes with links
+    # For a batch that places notes: the highest position and the number of live notes in each
+    # section that has some.
+    sections: dict[str, tuple[float, int]] | None = None
 
 
 def lock_map_for_note_ops(
-    *, map_id: int, actor_ids: list[int], op_ids: list[str], note_ids: list[int]
+    *,
+    map_id: int,
+    actor_ids: list[int],
+    op_ids: list[str],
+    note_ids: list[int],
+    places_notes: bool = False,
 ) -> NoteOpsState:
     """Lock the map's row (as `events.lock_map`), then read what a batch of note ops needs:
     each actor's role and team, the workspace, which actors have one of these op_ids stored
-    already, and the map's notes among `note_ids` with their workshop counts and statuses.
+    already, the map's notes among `note_ids` with their workshop counts and statuses, and,
+    when it `places_notes` (creates), each section's highest position and live notes.
 
     The statements run one after the other, the reads after the lock is granted, so that they
     see everything committed before it (an op's twin stored through another process included);
@@ -689,15 +698,31 @@ def lock_map_for_note_ops(
     queries = [_lock_query(map_id), _memberships_query(map_id, actor_ids, op_ids)]
     if note_ids:
         queries.append(_notes_query(map_id, note_ids))
-    map_rows, member_rows, *note_rows = rows_of(queries)
+    if places_notes:
+        queries.append(_sections_query(map_id))
+    map_rows, member_rows, *more = rows_of(queries)
     if not map_rows:
         raise EmpathyMap.DoesNotExist("EmpathyMap matching query does not exist.")
     locked = _model_from_row(EmpathyMap, map_rows[0])
     members, workspace, replayed = _memberships_from_rows(member_rows)
     if workspace is not None:
         locked.workspace = workspace  # no query for ensure_map_is_open
-    notes, statuses = _notes_from_rows(note_rows[0], locked) if note_ids else ({}, {})
-    return NoteOpsState(locked, members, replayed, notes, statuses)
+    notes, statuses = _notes_from_rows(more.pop(0), locked) if note_ids else ({}, {})
+    sections = None
+    if places_notes:
+        sections = {section: (top, count) for section, top, count in more.pop(0)}
+    return NoteOpsState(locked, members, replayed, notes, statuses, sections)
+
+
+def _sections_query(map_id: int) -> tuple[str, list]:
+    """Each section's highest position and number of live notes (for `_next_position` and
+    MAX_NOTES_PER_MAP)."""
+    sql = (
+        'SELECT n."section", MAX(n."position"), COUNT(*)'  # noqa: S608
+        f' FROM "{Note._meta.db_table}" n WHERE n."map_id" = %s AND n."deleted_at" IS NULL'
+        ' GROUP BY n."section"'
+    )
+    return sql, [map_id]
 
 
 def _lock_query(map_id: int) -> tuple[str, list]:

@@ -725,12 +725,20 @@ class _NoteOpBatch:
         self.ops = ops
         self.events: list[MapEvent] = []
         self.applied: dict[tuple[int, str], MapEvent] = {}
+        # The highest position in each section, as the batch leaves it; read with the lock when
+        # the batch creates notes, else on first use.
         self.positions: dict[str, float] = {}
         # Notes changed by the batch, each written in one UPDATE at the end, with its fields.
         self.changed: dict[int, tuple[Note, set[str]]] = {}
-        # Live notes of the map for MAX_NOTES_PER_MAP, read at the batch's first create.
+        # Live notes of the map for MAX_NOTES_PER_MAP, as of the batch's first create.
         self.live_notes: int | None = None
         self.deleted = 0
+        self.sections = state.sections
+        if state.sections is not None:
+            # Every section of the map, so that each note placed in one is followed.
+            self.positions = dict.fromkeys(self.locked.sections, 0.0)
+            for section, (top, _count) in state.sections.items():
+                self.positions[section] = top
         self.members = state.members
         self.stored = self._stored_events(state.replayed)
         self.notes, self.statuses = state.notes, state.statuses
@@ -904,7 +912,11 @@ class _NoteOpBatch:
         """MAX_NOTES_PER_MAP (maps/limits.py), counted once per batch under the map's lock and
         then kept up to date: the notes this batch deleted are written only at its end."""
         if self.live_notes is None:
-            self.live_notes = map_limits.live_note_count(self.locked.pk) - self.deleted
+            if self.sections is not None:
+                present = sum(count for _top, count in self.sections.values())
+            else:
+                present = map_limits.live_note_count(self.locked.pk)
+            self.live_notes = present - self.deleted
         limit = map_limits.max_notes_per_map()
         if self.live_notes + 1 > limit:
             raise map_limits.LimitReached(
@@ -1057,6 +1069,7 @@ def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
             actor_ids=sorted({op.actor.pk for op in ops}),
             op_ids=sorted({op.op_id for op in ops if op.op_id}),
             note_ids=sorted(note_ids),
+            places_notes=any(op.action == "note.create" for op in ops),
         )
     except EmpathyMap.DoesNotExist:
         return [NoteOpResult(error=Http404("Not found.")) for _op in ops]

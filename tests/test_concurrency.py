@@ -208,16 +208,17 @@ def test_two_notes_at_once_cannot_pass_the_cap_of_a_map(monkeypatch, settings, b
 
     settings.MAX_NOTES_PER_MAP = 1
     counted, release = threading.Event(), threading.Event()
-    real_count = limits.live_note_count
+    # Note ops count a map's notes with the lock, in one go (selectors.lock_map_for_note_ops).
+    real_lock = map_services.lock_map_for_note_ops
 
-    def count_then_pause(map_id):
-        present = real_count(map_id)
+    def count_then_pause(**reads):
+        state = real_lock(**reads)
         if threading.current_thread().name == "writer-a":
             counted.set()
             release.wait(WAIT)  # the second writer arrives meanwhile and waits on the map lock
-        return present
+        return state
 
-    monkeypatch.setattr(limits, "live_note_count", count_then_pause)
+    monkeypatch.setattr(map_services, "lock_map_for_note_ops", count_then_pause)
     thread, outcome = run_in_thread(
         lambda: map_services.note_create(
             actor=bob, map_id=empathy_map.pk, section="says", text="First"

@@ -44,9 +44,10 @@ def test_an_edit_takes_a_fixed_number_of_queries(bob, empathy_map, django_assert
 
 def test_a_create_takes_fewer(bob, empathy_map, django_assert_num_queries):
     op = NoteOp(actor=bob, op_id="new", action="note.create", data={"section": "says", "text": "x"})
-    # Savepoint, lock, memberships, the next position, the live notes (MAX_NOTES_PER_MAP, once
-    # per batch), the insert, the seq bump, the event, release.
-    with django_assert_num_queries(9):
+    # Savepoint, lock, memberships, each section's highest position and live notes (for the
+    # position and MAX_NOTES_PER_MAP), the insert, the seq bump, the event, release. On
+    # PostgreSQL the lock and the reads travel together, and so do the writes after the insert.
+    with django_assert_num_queries(8):
         [(kind, ack)], _events = consumers.apply_note_ops(map_id=empathy_map.pk, ops=[op])
     assert kind == "ack"
     assert ack["note"] == selectors.note_data(ack["note"]["id"])
@@ -196,6 +197,19 @@ def test_notes_created_together_are_placed_one_after_the_other(bob, empathy_map)
     ]
     results = services.note_ops_apply(map_id=empathy_map.pk, ops=ops)
     assert [result.event.payload["note"]["position"] for result in results] == [5.0, 6.0, 7.0]
+
+
+def test_a_batch_places_its_notes_after_those_it_placed_itself(bob, empathy_map):
+    create(bob, empathy_map, "Already there", position=4.0)
+
+    def new(op_id, section, **fields):
+        data = {"section": section, "text": op_id, **fields}
+        return NoteOp(actor=bob, op_id=op_id, action="note.create", data=data)
+
+    ops = [new("a", "says", position=10.0), new("b", "says"), new("c", "feels"), new("d", "feels")]
+    results = services.note_ops_apply(map_id=empathy_map.pk, ops=ops)
+    positions = [result.event.payload["note"]["position"] for result in results]
+    assert positions == [10.0, 11.0, 1.0, 2.0]
 
 
 def test_an_archived_map_refuses_every_op_of_a_batch(alice, bob, empathy_map):
