@@ -598,6 +598,11 @@ def pipelined() -> Iterator[None]:
 
 @functools.cache
 def _pipeline_supported() -> bool:
+    """Whether Django's PostgreSQL backend runs on psycopg 3 and its libpq has pipeline mode."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:
+        return False
     from psycopg import Pipeline
 
     return Pipeline.is_supported()
