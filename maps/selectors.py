@@ -1,10 +1,16 @@
 """Reads, with the access checks that every view and consumer goes through."""
 
+import functools
 import re
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,9 +33,11 @@ from maps.models import (
 from maps.persona_picture import picture_url
 from maps.workshop import notes as workshop_notes
 from research import status as evidence_status
+from research.models import Evidence, EvidenceLink, Source
 from research.status import (
     NO_EVIDENCE,
     STATUSES,
+    LinkFact,
     NoteStatus,
     segment_coverage,
     statuses_for_notes,
@@ -568,8 +576,51 @@ def map_changes(
 # The reads of a batch of note ops (services.note_ops_apply) ----------------------------------
 #
 # Written in SQL: these run for every op on the live board, and building them with the ORM
-# (subqueries, three joined users) cost more CPU than everything else the op does. Only table
-# and column names from the models' _meta go into the text; every value is a parameter.
+# (subqueries, three joined users, the links' evidence and sources) cost more CPU than
+# everything else the op does. Only table and column names from the models' _meta go into the
+# text; every value is a parameter.
+
+
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """On PostgreSQL, the statements executed in the block go to the server together and their
+    results come back together (psycopg's pipeline mode): one round trip for all of them rather
+    than one each. Each still runs as a statement of its own, in order, and sees what committed
+    before it began, as if sent alone. Results arrive at the first fetch; an error surfaces
+    there or at the end of the block, as Django's exception. Elsewhere it changes nothing."""
+    if connection.vendor != "postgresql" or not _pipeline_supported():
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
+@functools.cache
+def _pipeline_supported() -> bool:
+    """Whether Django's PostgreSQL backend runs on psycopg 3 and its libpq has pipeline mode."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:
+        return False
+    from psycopg import Pipeline
+
+    return Pipeline.is_supported()
+
+
+def rows_of(queries: list[tuple[str, list]]) -> list[list[tuple]]:
+    """The rows of each query, the queries sent together (`pipelined`)."""
+    cursors = []
+    try:
+        with pipelined():
+            for sql, params in queries:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _columns(model, alias: str) -> list[str]:
@@ -580,11 +631,117 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def memberships_for_ops(
-    *, map_id: int, workspace_id: int, actor_ids: list[int], op_ids: list[str]
-) -> tuple[dict[int, tuple[Role, str]], Workspace | None, list[int]]:
-    """In one query: each actor's role and team in the workspace (non-members left out), the
-    workspace as it is now, and the actors with an event of one of these op_ids on the map."""
+# The ORM's converters (a JSON text, SQLite's dates and booleans) for each field, per connection.
+_converters_by_connection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _converters(key, fields) -> list[tuple[int, list, Any]]:
+    """(index, converters, column) of the fields whose values the ORM converts when it reads
+    them, as its compiler finds them (`SQLCompiler.get_converters`); `key` names the fields."""
+    wrapper = connections[connection.alias]
+    cache = _converters_by_connection.setdefault(wrapper, {})
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for index, field in enumerate(fields):
+            column = field.get_col(field.model._meta.db_table)
+            converters = wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper)
+            if converters:
+                found.append((index, converters, column))
+        cache[key] = found
+    return found
+
+
+def _converted(key, fields, values) -> list:
+    values = list(values)
+    for index, converters, column in _converters(key, fields):
+        value = values[index]
+        for converter in converters:
+            value = converter(value, column, connection)
+        values[index] = value
+    return values
+
+
+def _model_from_row(model, row) -> Any:
+    """A model instance from a row of its concrete fields, in order, as the ORM reads it."""
+    fields = model._meta.concrete_fields
+    values = _converted(model, fields, row)
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+@dataclass
+class NoteOpsState:
+    """What a batch of note ops starts from, read under the map's lock."""
+
+    locked: EmpathyMap
+    members: dict[int, tuple[Role, str]]  # each actor's role and team; non-members left out
+    replayed: list[int]  # the actors with an event of one of the batch's op_ids stored already
+    notes: dict[int, Note]  # the notes of the map the ops name
+    statuses: dict[int, NoteStatus]  # theirs, for notes with links
+    # For a batch that places notes: the highest position and the number of live notes in each
+    # section that has some.
+    sections: dict[str, tuple[float, int]] | None = None
+
+
+def lock_map_for_note_ops(
+    *,
+    map_id: int,
+    actor_ids: list[int],
+    op_ids: list[str],
+    note_ids: list[int],
+    places_notes: bool = False,
+) -> NoteOpsState:
+    """Lock the map's row (as `events.lock_map`), then read what a batch of note ops needs:
+    each actor's role and team, the workspace, which actors have one of these op_ids stored
+    already, the map's notes among `note_ids` with their workshop counts and statuses, and,
+    when it `places_notes` (creates), each section's highest position and live notes.
+
+    The statements run one after the other, the reads after the lock is granted, so that they
+    see everything committed before it (an op's twin stored through another process included);
+    on PostgreSQL they travel in one round trip (`pipelined`). Raises EmpathyMap.DoesNotExist.
+    """
+    queries = [_lock_query(map_id), _memberships_query(map_id, actor_ids, op_ids)]
+    if note_ids:
+        queries.append(_notes_query(map_id, note_ids))
+    if places_notes:
+        queries.append(_sections_query(map_id))
+    map_rows, member_rows, *more = rows_of(queries)
+    if not map_rows:
+        raise EmpathyMap.DoesNotExist("EmpathyMap matching query does not exist.")
+    locked = _model_from_row(EmpathyMap, map_rows[0])
+    members, workspace, replayed = _memberships_from_rows(member_rows)
+    if workspace is not None:
+        locked.workspace = workspace  # no query for ensure_map_is_open
+    notes, statuses = _notes_from_rows(more.pop(0), locked) if note_ids else ({}, {})
+    sections = None
+    if places_notes:
+        sections = {section: (top, count) for section, top, count in more.pop(0)}
+    return NoteOpsState(locked, members, replayed, notes, statuses, sections)
+
+
+def _sections_query(map_id: int) -> tuple[str, list]:
+    """Each section's highest position and number of live notes (for `_next_position` and
+    MAX_NOTES_PER_MAP)."""
+    sql = (
+        'SELECT n."section", MAX(n."position"), COUNT(*)'  # noqa: S608
+        f' FROM "{Note._meta.db_table}" n WHERE n."map_id" = %s AND n."deleted_at" IS NULL'
+        ' GROUP BY n."section"'
+    )
+    return sql, [map_id]
+
+
+def _lock_query(map_id: int) -> tuple[str, list]:
+    # Only the map's row: locking its workspace's too would deadlock two writes on two maps of
+    # one workspace (events.lock_map).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    table = EmpathyMap._meta.db_table
+    sql = f'SELECT {", ".join(_columns(EmpathyMap, "m"))} FROM "{table}" m WHERE m."id" = %s'  # noqa: S608
+    return sql + lock, [map_id]
+
+
+def _memberships_query(map_id: int, actor_ids: list[int], op_ids: list[str]) -> tuple[str, list]:
+    """Each actor's role and team in the map's workspace (non-members left out), the workspace
+    as it is now, and whether the actor has an event of one of these op_ids on the map."""
     replayed = "0"
     params: list = []
     if op_ids:
@@ -597,57 +754,104 @@ def memberships_for_ops(
         f'SELECT m."user_id", m."role", m."team", {replayed}, w."id", w."name", w."archived"'  # noqa: S608
         f' FROM "{Membership._meta.db_table}" m'
         f' INNER JOIN "{Workspace._meta.db_table}" w ON w."id" = m."workspace_id"'
-        f' WHERE m."workspace_id" = %s AND m."user_id" IN ({_placeholders(actor_ids)})'
+        f' INNER JOIN "{EmpathyMap._meta.db_table}" mp ON mp."workspace_id" = w."id"'
+        f' WHERE mp."id" = %s AND m."user_id" IN ({_placeholders(actor_ids or [None])})'
     )
-    params += [workspace_id, *actor_ids]
+    return sql, [*params, map_id, *(actor_ids or [None])]
+
+
+def _memberships_from_rows(rows) -> tuple[dict[int, tuple[Role, str]], Workspace | None, list]:
     members, workspace, replayed_actors = {}, None, []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for user_id, role, team, was_replayed, *workspace_row in cursor.fetchall():
-            members[user_id] = (Role(role), team)
-            if was_replayed:
-                replayed_actors.append(user_id)
-            if workspace is None:
-                # The fields an op needs; the others load if anything asks for them.
-                ws_id, name, archived = workspace_row
-                workspace = Workspace.from_db(
-                    connection.alias, ["id", "name", "archived"], [ws_id, name, bool(archived)]
-                )
+    for user_id, role, team, was_replayed, *workspace_row in rows:
+        members[user_id] = (Role(role), team)
+        if was_replayed:
+            replayed_actors.append(user_id)
+        if workspace is None:
+            # The fields an op needs; the others load if anything asks for them.
+            ws_id, name, archived = workspace_row
+            workspace = Workspace.from_db(
+                connection.alias, ["id", "name", "archived"], [ws_id, name, bool(archived)]
+            )
     return members, workspace, replayed_actors
 
 
-def notes_for_ops(*, empathy_map: EmpathyMap, note_ids: list[int]) -> dict[int, Note]:
+# The columns of a link that its note's status depends on (research.status.statuses_for_notes).
+LINK_FACT_FIELDS = (
+    (EvidenceLink, "stance"),
+    (Evidence, "collected_on"),
+    (Source, "kind"),
+)
+
+
+def _notes_query(map_id: int, note_ids: list[int]) -> tuple[str, list]:
     """The map's notes among these ids, as `annotate_notes(notes_with_users())` reads them
     (author, reviewer and assignee with their usernames; comments and votes of the current
-    round counted), and `has_stances`, in one query."""
+    round counted) and `has_stances`; one row per link of the note (one without links), with
+    what its status needs, as `statuses_for_notes` reads it."""
     user_model = Note._meta.get_field("author").related_model
     users = user_model._meta.db_table
     votes, comments = NoteVote._meta.db_table, Comment._meta.db_table
-    stances = NoteStance._meta.db_table
+    stances, maps = NoteStance._meta.db_table, EmpathyMap._meta.db_table
+    links, evidence, sources = (
+        EvidenceLink._meta.db_table,
+        Evidence._meta.db_table,
+        Source._meta.db_table,
+    )
     sql = (
         f"SELECT {', '.join(_columns(Note, 'n'))},"  # noqa: S608
-        ' a."username" AS author_username, r."username" AS reviewed_by_username,'
-        ' ra."username" AS research_assignee_username,'
-        f' (SELECT COUNT(*) FROM "{comments}" c WHERE c."note_id" = n."id") AS workshop_comments,'
-        f' (SELECT COALESCE(SUM(v."count"), 0) FROM "{votes}" v'
-        '   WHERE v."note_id" = n."id" AND v."round" = %s) AS workshop_votes,'
-        f' EXISTS (SELECT 1 FROM "{stances}" s WHERE s."note_id" = n."id") AS has_stances'
+        ' a."username", r."username", ra."username",'
+        f' (SELECT COUNT(*) FROM "{comments}" c WHERE c."note_id" = n."id"),'
+        f' (SELECT COALESCE(SUM(v."count"), 0) FROM "{votes}" v WHERE v."note_id" = n."id"'
+        f'   AND v."round" = (SELECT mp."vote_round" FROM "{maps}" mp WHERE mp."id" = n."map_id")),'
+        f' EXISTS (SELECT 1 FROM "{stances}" s WHERE s."note_id" = n."id"),'
+        ' l."stance", e."collected_on", src."kind", COALESCE(e."segment_id", src."segment_id")'
         f' FROM "{Note._meta.db_table}" n'
         f' LEFT JOIN "{users}" a ON a."id" = n."author_id"'
         f' LEFT JOIN "{users}" r ON r."id" = n."reviewed_by_id"'
         f' LEFT JOIN "{users}" ra ON ra."id" = n."research_assignee_id"'
+        f' LEFT JOIN "{links}" l ON l."note_id" = n."id"'
+        f' LEFT JOIN "{evidence}" e ON e."id" = l."evidence_id"'
+        f' LEFT JOIN "{sources}" src ON src."id" = e."source_id"'
         f' WHERE n."map_id" = %s AND n."id" IN ({_placeholders(note_ids)})'
     )
-    notes = {}
-    rows = Note.objects.raw(sql, [empathy_map.vote_round, empathy_map.pk, *note_ids])
-    for note in rows:
-        for field in ("author", "reviewed_by", "research_assignee"):
-            user_id = getattr(note, f"{field}_id")
-            username = getattr(note, f"{field}_username")
-            setattr(
-                note, field, None if user_id is None else user_model(pk=user_id, username=username)
-            )
-        note.has_stances = bool(note.has_stances)
-        note.map = empathy_map
-        notes[note.pk] = note
-    return notes
+    return sql, [map_id, *note_ids]
+
+
+def _notes_from_rows(rows, empathy_map: EmpathyMap) -> tuple[dict[int, Note], dict]:
+    user_model = Note._meta.get_field("author").related_model
+    width = len(Note._meta.concrete_fields)
+    fact_fields = [model._meta.get_field(name) for model, name in LINK_FACT_FIELDS]
+    notes: dict[int, Note] = {}
+    facts: dict[int, list[LinkFact]] = {}
+    for row in rows:
+        note = notes.get(row[0])
+        if note is None:
+            note = _model_from_row(Note, row[:width])
+            usernames = row[width : width + 3]
+            for field, username in zip(NOTE_USER_FIELDS, usernames, strict=True):
+                user_id = getattr(note, f"{field}_id")
+                user = None if user_id is None else user_model(pk=user_id, username=username)
+                setattr(note, field, user)
+            note.workshop_comments, note.workshop_votes = row[width + 3], row[width + 4]
+            note.has_stances = bool(row[width + 5])
+            note.map = empathy_map
+            notes[note.pk] = note
+        stance, collected_on, kind, segment_id = row[width + 6 :]
+        if stance is not None:
+            facts_in = (stance, collected_on, kind)
+            stance, collected_on, kind = _converted(LINK_FACT_FIELDS, fact_fields, facts_in)
+            facts.setdefault(note.pk, []).append(LinkFact(stance, collected_on, kind, segment_id))
+    day = evidence_status.today()
+    statuses = {
+        note_id: evidence_status.compute_status(
+            note_links,
+            today=day,
+            freshness_days=empathy_map.freshness_days,
+            shelf_life=empathy_map.shelf_life or {},
+        )
+        for note_id, note_links in facts.items()
+    }
+    return notes, statuses
+
+
+NOTE_USER_FIELDS = ("author", "reviewed_by", "research_assignee")

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError, transaction
-from django.db.models import Max
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import JSONField, Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -38,19 +38,20 @@ from maps.models import (
     Workspace,
 )
 from maps.selectors import (
+    NoteOpsState,
+    lock_map_for_note_ops,
     map_for_user,
     map_payload,
     membership_role,
-    memberships_for_ops,
     note_data,
     note_for_user,
     note_payload,
-    notes_for_ops,
+    pipelined,
     workspace_for_user,
 )
 from maps.workshop import notes as workshop_notes
 from research.models import SourceKind
-from research.status import NO_EVIDENCE, statuses_for_notes
+from research.status import NO_EVIDENCE
 
 # The colours a note may take; the board's pastel papers keep text at 4.5:1 or more.
 NOTE_COLORS = ("yellow", "pink", "blue", "green", "orange", "purple")
@@ -719,43 +720,37 @@ class _NoteOpBatch:
     """The state of one batch under the map's lock: the actors' memberships, the notes the ops
     name (as the ops before left them), and the events recorded so far."""
 
-    def __init__(self, locked: EmpathyMap, ops: list[NoteOp]):
-        self.locked = locked
+    def __init__(self, state: NoteOpsState, ops: list[NoteOp]):
+        self.locked = state.locked
         self.ops = ops
         self.events: list[MapEvent] = []
         self.applied: dict[tuple[int, str], MapEvent] = {}
+        # The highest position in each section, as the batch leaves it; read with the lock when
+        # the batch creates notes, else on first use.
         self.positions: dict[str, float] = {}
-        # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
-        self.changed: dict[int, Note] = {}
-        self.changed_fields: set[str] = set()
-        # Live notes of the map for MAX_NOTES_PER_MAP, read at the batch's first create.
+        # Notes changed by the batch, each written in one UPDATE at the end, with its fields.
+        self.changed: dict[int, tuple[Note, set[str]]] = {}
+        # Live notes of the map for MAX_NOTES_PER_MAP, as of the batch's first create.
         self.live_notes: int | None = None
         self.deleted = 0
-        self.members: dict[int, tuple[Role, str]] = {}
-        self.workspace = None
-        self.stored = self._stored_events(self._read_memberships())
-        self.notes, self.statuses, self.extras = self._read_notes()
-
-    def _read_memberships(self) -> list[int]:
-        """Each actor's role and team and the workspace (archived or not), read after the lock
-        so that they are as of now; the actors with an op of this batch stored already."""
-        locked = self.locked
-        self.members, self.workspace, replayed = memberships_for_ops(
-            map_id=locked.pk,
-            workspace_id=locked.workspace_id,
-            actor_ids=sorted({op.actor.pk for op in self.ops}),
-            op_ids=self.op_ids(),
-        )
-        if self.workspace is not None:
-            locked.workspace = self.workspace  # no query for ensure_map_is_open
-        return replayed
+        self.sections = state.sections
+        if state.sections is not None:
+            # Every section of the map, so that each note placed in one is followed.
+            self.positions = dict.fromkeys(self.locked.sections, 0.0)
+            for section, (top, _count) in state.sections.items():
+                self.positions[section] = top
+        self.members = state.members
+        self.stored = self._stored_events(state.replayed)
+        self.notes, self.statuses = state.notes, state.statuses
+        self.extras = self._read_extras()
 
     def op_ids(self) -> list[str]:
         return sorted({op.op_id for op in self.ops if op.op_id})
 
     def _stored_events(self, actor_ids: list[int]) -> dict[tuple[int, str], MapEvent]:
-        """The events of ops stored already (a retry): read under the lock, so that a twin of
-        an op committed through another connection or process is always found here."""
+        """The events of ops stored already (a retry), for the actors the read under the lock
+        found with one: a twin of an op committed through another connection or process is
+        always found."""
         if not actor_ids:
             return {}
         events = MapEvent.objects.filter(
@@ -763,25 +758,18 @@ class _NoteOpBatch:
         )
         return {(event.actor_id, event.op_id): event for event in events}
 
-    def _read_notes(self):
-        """The notes the ops name on this map, with their statuses and workshop fields, in a
-        fixed number of queries whatever their number: links and stances do not change with
-        a note op, so they are read once for the batch."""
-        note_ids = {
-            op.data.get("id")
-            for op in self.ops
-            if op.action != "note.create" and _whole_number(op.data.get("id"))
-        }
-        if not note_ids:
-            return {}, {}, {}
-        notes = notes_for_ops(empathy_map=self.locked, note_ids=sorted(note_ids))
-        statuses = statuses_for_notes(self.locked, note_ids=list(notes)) if notes else {}
-        # Stances change with no note op: read only for the notes that have some.
-        stanced = [note for note in notes.values() if note.has_stances]
-        extras = workshop_notes.note_extras(
-            list(notes.values()), empathy_map=self.locked, stance_rows=None if stanced else []
+    def _read_extras(self) -> dict[int, dict]:
+        """The workshop fields of the notes the ops name: links and stances do not change with
+        a note op, so they are read once for the batch, and stances only for the notes that
+        have some."""
+        if not self.notes:
+            return {}
+        stanced = any(note.has_stances for note in self.notes.values())
+        return workshop_notes.note_extras(
+            list(self.notes.values()),
+            empathy_map=self.locked,
+            stance_rows=None if stanced else [],
         )
-        return notes, statuses, extras
 
     def apply(self) -> list[NoteOpResult]:
         results = []
@@ -924,7 +912,11 @@ class _NoteOpBatch:
         """MAX_NOTES_PER_MAP (maps/limits.py), counted once per batch under the map's lock and
         then kept up to date: the notes this batch deleted are written only at its end."""
         if self.live_notes is None:
-            self.live_notes = map_limits.live_note_count(self.locked.pk) - self.deleted
+            if self.sections is not None:
+                present = sum(count for _top, count in self.sections.values())
+            else:
+                present = map_limits.live_note_count(self.locked.pk)
+            self.live_notes = present - self.deleted
         limit = map_limits.max_notes_per_map()
         if self.live_notes + 1 > limit:
             raise map_limits.LimitReached(
@@ -952,9 +944,9 @@ class _NoteOpBatch:
             raise ValidationError({"team": detail})
 
     def _changed(self, note: Note, fields: list[str]) -> None:
-        note.updated_at = timezone.now()  # as save() would (bulk_update leaves auto_now alone)
-        self.changed[note.pk] = note
-        self.changed_fields.update([*fields, "updated_at"])
+        note.updated_at = timezone.now()  # as save() would
+        _note, changed_fields = self.changed.setdefault(note.pk, (note, set()))
+        changed_fields.update([*fields, "updated_at"])
 
     def _next_position(self, section: str) -> float:
         """As `_next_position`, read once per section and batch, then kept up to date."""
@@ -986,17 +978,79 @@ class _NoteOpBatch:
         return event
 
     def _record(self) -> None:
-        """One seq bump and one insert for the batch's events; their broadcast after commit."""
+        """The seq bump, the notes as the batch left them and its events, sent together; their
+        broadcast after commit."""
         locked = self.locked
+        now = timezone.now()
         locked.seq += len(self.events)
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["seq", "updated_at"])
+        locked.updated_at = now
+        statements = [_update_statement(EmpathyMap, [locked], ["seq", "updated_at"])]
         if self.changed:
             # Each note as the batch left it; a field one op changed is written for every note
             # of the batch, with the value it has, which is harmless.
-            Note.objects.bulk_update(list(self.changed.values()), sorted(self.changed_fields))
-        MapEvent.objects.bulk_create(self.events)
+            fields = sorted(set().union(*(fields for _note, fields in self.changed.values())))
+            notes = [note for note, _fields in self.changed.values()]
+            statements.append(_update_statement(Note, notes, fields))
+        for event in self.events:
+            event.created_at = now  # as auto_now_add would
+        statements.append(_insert_statement(MapEvent, self.events, EVENT_COLUMNS))
+        write_together(statements)
         broadcast_events_on_commit(locked.pk, self.events)
+
+
+# The columns of an event as a batch writes it (the id comes from the database).
+EVENT_COLUMNS = ("map", "seq", "kind", "actor", "op_id", "payload", "note_id", "created_at")
+
+# A statement and the parameters of each row it writes (one execute, or an executemany).
+Statement = tuple[str, list[list]]
+
+
+def _update_statement(model, instances: list, field_names: list[str]) -> Statement:
+    """An UPDATE of these fields of each instance's row, with the values it holds."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
+    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s'  # noqa: S608
+    return sql, [[*_db_values(instance, fields), instance.pk] for instance in instances]
+
+
+def _insert_statement(model, instances: list, field_names: tuple[str, ...]) -> Statement:
+    """An INSERT of a row for each instance."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({_placeholders(fields)})'  # noqa: S608
+    return sql, [_db_values(instance, fields) for instance in instances]
+
+
+def _db_values(instance, fields) -> list:
+    """The values of these fields as the database takes them. A None, int, float or str goes
+    as it is, which is what get_db_prep_save makes of one on every backend, except in a JSON
+    field; the others (datetimes, JSON) go through the field."""
+    values = []
+    for field in fields:
+        value = getattr(instance, field.attname)
+        plain = value is None or type(value) in (int, float, str)
+        if not plain or isinstance(field, JSONField):
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
+
+
+def write_together(statements: list[Statement]) -> None:
+    """Run these writes in order; on PostgreSQL they travel in one round trip (`pipelined`).
+    A statement of several rows is one executemany: one query text, so the driver's parsing of
+    it is cached whatever the batch's size (a statement of many rows and parameters is not)."""
+    with connection.cursor() as cursor, pipelined():
+        for sql, rows in statements:
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _whole_number(value) -> bool:
@@ -1004,8 +1058,19 @@ def _whole_number(value) -> bool:
 
 
 def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+    note_ids = {
+        op.data.get("id")
+        for op in ops
+        if op.action != "note.create" and _whole_number(op.data.get("id"))
+    }
     try:
-        locked = lock_map(map_id)
+        state = lock_map_for_note_ops(
+            map_id=map_id,
+            actor_ids=sorted({op.actor.pk for op in ops}),
+            op_ids=sorted({op.op_id for op in ops if op.op_id}),
+            note_ids=sorted(note_ids),
+            places_notes=any(op.action == "note.create" for op in ops),
+        )
     except EmpathyMap.DoesNotExist:
         return [NoteOpResult(error=Http404("Not found.")) for _op in ops]
-    return _NoteOpBatch(locked, ops).apply()
+    return _NoteOpBatch(state, ops).apply()

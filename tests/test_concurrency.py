@@ -63,14 +63,15 @@ def test_a_write_on_every_map_and_a_note_edit_do_not_deadlock(monkeypatch, alice
         )
     )
     assert first_locked.wait(WAIT)
-    real_map_lock = map_services.lock_map
+    real_map_lock = map_services.lock_map_for_note_ops
 
-    def lock_and_tell(map_id):
-        locked = real_map_lock(map_id)
+    def lock_and_tell(**reads):
+        state = real_map_lock(**reads)
         second_locked.set()
-        return locked
+        return state
 
-    monkeypatch.setattr(map_services, "lock_map", lock_and_tell)
+    # Note ops lock the map and read what they need in one go (selectors.lock_map_for_note_ops).
+    monkeypatch.setattr(map_services, "lock_map_for_note_ops", lock_and_tell)
     map_services.note_update(actor=alice, note_id=moved.pk, section="thinks")
     thread.join(WAIT * 2)
     assert "error" not in outcome, outcome
@@ -83,15 +84,15 @@ def test_a_note_edit_waiting_on_an_archive_is_refused_after_it(monkeypatch, alic
     empathy_map = MapFactory(workspace=workspace)
     note = NoteFactory(map=empathy_map, section="says")
     about_to_lock, archived = threading.Event(), threading.Event()
-    real_lock = map_services.lock_map
+    real_lock = map_services.lock_map_for_note_ops
 
-    def pause_before_locking(map_id):
+    def pause_before_locking(**reads):
         if threading.current_thread().name == "writer-a":
             about_to_lock.set()
             archived.wait(WAIT)  # the archive commits meanwhile
-        return real_lock(map_id)
+        return real_lock(**reads)
 
-    monkeypatch.setattr(map_services, "lock_map", pause_before_locking)
+    monkeypatch.setattr(map_services, "lock_map_for_note_ops", pause_before_locking)
     thread, outcome = run_in_thread(
         lambda: map_services.note_update(actor=alice, note_id=note.pk, section="thinks")
     )
@@ -207,16 +208,17 @@ def test_two_notes_at_once_cannot_pass_the_cap_of_a_map(monkeypatch, settings, b
 
     settings.MAX_NOTES_PER_MAP = 1
     counted, release = threading.Event(), threading.Event()
-    real_count = limits.live_note_count
+    # Note ops count a map's notes with the lock, in one go (selectors.lock_map_for_note_ops).
+    real_lock = map_services.lock_map_for_note_ops
 
-    def count_then_pause(map_id):
-        present = real_count(map_id)
+    def count_then_pause(**reads):
+        state = real_lock(**reads)
         if threading.current_thread().name == "writer-a":
             counted.set()
             release.wait(WAIT)  # the second writer arrives meanwhile and waits on the map lock
-        return present
+        return state
 
-    monkeypatch.setattr(limits, "live_note_count", count_then_pause)
+    monkeypatch.setattr(map_services, "lock_map_for_note_ops", count_then_pause)
     thread, outcome = run_in_thread(
         lambda: map_services.note_create(
             actor=bob, map_id=empathy_map.pk, section="says", text="First"

@@ -1,7 +1,8 @@
 import pytest
 from django.db import DatabaseError
 
-from maps.models import EmpathyMap, MapEvent
+from maps import services
+from maps.models import EmpathyMap
 from tests.factories import EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,11 +85,11 @@ def test_a_failed_write_leaves_no_event_and_no_gap(api, team, empathy_map, monke
     assert api(bob).post(url, {"section": "nowhere", "text": "x"}, format="json").status_code == 400
     note = api(bob).post(url, {"section": "says", "text": "Second"}, format="json").data
 
-    def broken_create(*args, **kwargs):
+    def broken_write(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    # Note writes store their events with bulk_create (maps.services.note_ops_apply).
-    monkeypatch.setattr(MapEvent.objects, "bulk_create", broken_create)
+    # Note ops write their notes and events together (maps.services.note_ops_apply).
+    monkeypatch.setattr(services, "write_together", broken_write)
     response = api(bob).patch(
         f"/api/v1/notes/{note['id']}/", {"text": "Lost", "version": 1}, format="json"
     )
