@@ -255,6 +255,8 @@ class Run:
         self.ack_latencies: list[float] = []
         self.futures: dict[str, asyncio.Future] = {}
         self.measuring = False
+        self.last_presence = 0.0  # when any socket last got a presence message
+        self.presence_measured = 0  # presence messages that arrived while measuring
 
 
 async def open_socket(port: int, map_id: int, token: str, timeout: float):
@@ -346,6 +348,9 @@ class Viewer:
                 self.run.latencies.append(at - scheduled)
         elif kind == "presence":
             self.presence += 1
+            self.run.last_presence = at
+            if self.run.measuring:
+                self.run.presence_measured += 1
         elif kind == "reload":
             self.reloads += 1
 
@@ -501,6 +506,23 @@ async def drain(viewers: list[Viewer], final: dict[int, int], limit: float) -> f
     return round(now() - start, 2)
 
 
+async def presence_settled(run: Run, sockets_per_process: int, limit: float = 30.0) -> float:
+    """Wait until the joins' presence has gone out: no socket has had a presence message for
+    longer than a server waits to coalesce one (maps/feeds.py: 250 ms, times the sockets of a
+    process over 50, at most a heartbeat), plus two seconds. Otherwise a round of presence
+    lists (about 90 bytes a viewer, to every viewer) lands inside the measured edits and the
+    one client parsing them all stalls, which reads as the server's latency. Presence costs
+    are measured by the `storm` and `idle` cases."""
+    quiet = min(0.25 * max(1.0, sockets_per_process / 50), 7.5) + 2.0
+    start = now()
+    while now() - start < limit:
+        idle = now() - run.last_presence
+        if idle >= quiet:
+            break
+        await asyncio.sleep(quiet - idle)
+    return round(now() - start, 2)
+
+
 async def fanout_case(server, config: Config, params: dict) -> dict:
     """Viewers on `maps` maps, writers sending `rate` edits/s per map for `duration` s."""
     seed = config.seed
@@ -532,6 +554,7 @@ async def fanout_case(server, config: Config, params: dict) -> dict:
         join_seconds = await open_many(viewers, batch=params["join_batch"], timeout=30)
         connected = [viewer for viewer in viewers if viewer.welcome_seconds is not None]
         settle_seconds = await wait_quiet(server.pids)
+        settle_seconds += await presence_settled(run, params["viewers"] // max(1, len(ports)))
         cpu_before, _ = process_cost(server.pids)
         load_before = load_average()
         client_before = time.process_time()
@@ -609,6 +632,7 @@ async def fanout_case(server, config: Config, params: dict) -> dict:
             "reconnects": sum(viewer.reconnects for viewer in connected),
             "reloads": sum(viewer.reloads for viewer in connected),
             "presence_messages": sum(viewer.presence for viewer in connected),
+            "presence_messages_measured": run.presence_measured,
             "server": {
                 "processes": len(server.pids),
                 "cpu_percent": round(100 * (cpu_after - cpu_before) / elapsed, 1),
