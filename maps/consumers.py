@@ -549,8 +549,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     # From the channel layer ---------------------------------------------------------------------
 
-    # The map's group reaches this socket through the process's feed (maps/feeds.py), which
-    # calls feed_*; the handlers below serve the same messages sent to this socket's channel.
+    # The socket has no channel of its own: the process's feed of the map (maps/feeds.py) calls
+    # feed_* with what the map's and the workspace's groups bring.
 
     def feed_event(self, shared: Shared) -> None:
         self.enqueue_nowait("event", shared)
@@ -577,20 +577,6 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
 
     def feed_other(self, message: dict) -> None:
         asyncio.ensure_future(self.dispatch(message))
-
-    async def map_event(self, message):
-        self.feed_event(Shared(message["event"]))
-
-    async def map_events(self, message):
-        for event in message["events"]:
-            self.feed_event(Shared(event))
-
-    async def presence_changed(self, message):
-        if self.feed is not None:
-            self.feed.presence_soon()
-
-    async def board_cursor(self, message):
-        self.feed_cursor(message.get("sender"), Shared(message["cursor"]))
 
     async def membership_changed(self, message):
         if self.open and message.get("workspace_id") == self.workspace_id:
@@ -735,13 +721,6 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         except Exception as error:
             logger.warning("Presence unavailable: %r", error)
             return False
-
-    async def present_users(self) -> list[dict] | None:
-        try:
-            return await get_presence().users(self.map_id)
-        except Exception as error:
-            logger.warning("Presence unavailable: %r", error)
-            return None
 
     async def send_presence(self, shared: Shared) -> None:
         """Who is here, as the feed last read it (one read per map and interval), unless this

@@ -627,7 +627,8 @@ def _columns(model, alias: str) -> list[str]:
     return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
 
 
-def _placeholders(values) -> str:
+def placeholders(values) -> str:
+    """One `%s` per value, for a statement written in SQL."""
     return ", ".join(["%s"] * len(values))
 
 
@@ -747,7 +748,7 @@ def _memberships_query(map_id: int, actor_ids: list[int], op_ids: list[str]) -> 
     if op_ids:
         replayed = (
             f'EXISTS (SELECT 1 FROM "{MapEvent._meta.db_table}" e WHERE e."map_id" = %s'  # noqa: S608
-            f' AND e."actor_id" = m."user_id" AND e."op_id" IN ({_placeholders(op_ids)}))'
+            f' AND e."actor_id" = m."user_id" AND e."op_id" IN ({placeholders(op_ids)}))'
         )
         params += [map_id, *op_ids]
     sql = (
@@ -755,7 +756,7 @@ def _memberships_query(map_id: int, actor_ids: list[int], op_ids: list[str]) -> 
         f' FROM "{Membership._meta.db_table}" m'
         f' INNER JOIN "{Workspace._meta.db_table}" w ON w."id" = m."workspace_id"'
         f' INNER JOIN "{EmpathyMap._meta.db_table}" mp ON mp."workspace_id" = w."id"'
-        f' WHERE mp."id" = %s AND m."user_id" IN ({_placeholders(actor_ids or [None])})'
+        f' WHERE mp."id" = %s AND m."user_id" IN ({placeholders(actor_ids or [None])})'
     )
     return sql, [*params, map_id, *(actor_ids or [None])]
 
@@ -812,7 +813,7 @@ def _notes_query(map_id: int, note_ids: list[int]) -> tuple[str, list]:
         f' LEFT JOIN "{links}" l ON l."note_id" = n."id"'
         f' LEFT JOIN "{evidence}" e ON e."id" = l."evidence_id"'
         f' LEFT JOIN "{sources}" src ON src."id" = e."source_id"'
-        f' WHERE n."map_id" = %s AND n."id" IN ({_placeholders(note_ids)})'
+        f' WHERE n."map_id" = %s AND n."id" IN ({placeholders(note_ids)})'
     )
     return sql, [map_id, *note_ids]
 
@@ -841,17 +842,7 @@ def _notes_from_rows(rows, empathy_map: EmpathyMap) -> tuple[dict[int, Note], di
             facts_in = (stance, collected_on, kind)
             stance, collected_on, kind = _converted(LINK_FACT_FIELDS, fact_fields, facts_in)
             facts.setdefault(note.pk, []).append(LinkFact(stance, collected_on, kind, segment_id))
-    day = evidence_status.today()
-    statuses = {
-        note_id: evidence_status.compute_status(
-            note_links,
-            today=day,
-            freshness_days=empathy_map.freshness_days,
-            shelf_life=empathy_map.shelf_life or {},
-        )
-        for note_id, note_links in facts.items()
-    }
-    return notes, statuses
+    return notes, evidence_status.statuses_from_facts(empathy_map, facts)
 
 
 NOTE_USER_FIELDS = ("author", "reviewed_by", "research_assignee")

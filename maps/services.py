@@ -47,6 +47,7 @@ from maps.selectors import (
     note_for_user,
     note_payload,
     pipelined,
+    placeholders,
     workspace_for_user,
 )
 from maps.workshop import notes as workshop_notes
@@ -728,8 +729,9 @@ class _NoteOpBatch:
         # The highest position in each section, as the batch leaves it; read with the lock when
         # the batch creates notes, else on first use.
         self.positions: dict[str, float] = {}
-        # Notes changed by the batch, each written in one UPDATE at the end, with its fields.
-        self.changed: dict[int, tuple[Note, set[str]]] = {}
+        # Notes changed by the batch, written in one UPDATE at the end, and the fields changed.
+        self.changed: dict[int, Note] = {}
+        self.changed_fields: set[str] = set()
         # Live notes of the map for MAX_NOTES_PER_MAP, as of the batch's first create.
         self.live_notes: int | None = None
         self.deleted = 0
@@ -945,8 +947,8 @@ class _NoteOpBatch:
 
     def _changed(self, note: Note, fields: list[str]) -> None:
         note.updated_at = timezone.now()  # as save() would
-        _note, changed_fields = self.changed.setdefault(note.pk, (note, set()))
-        changed_fields.update([*fields, "updated_at"])
+        self.changed[note.pk] = note
+        self.changed_fields.update([*fields, "updated_at"])
 
     def _next_position(self, section: str) -> float:
         """As `_next_position`, read once per section and batch, then kept up to date."""
@@ -988,8 +990,7 @@ class _NoteOpBatch:
         if self.changed:
             # Each note as the batch left it; a field one op changed is written for every note
             # of the batch, with the value it has, which is harmless.
-            fields = sorted(set().union(*(fields for _note, fields in self.changed.values())))
-            notes = [note for note, _fields in self.changed.values()]
+            notes, fields = list(self.changed.values()), sorted(self.changed_fields)
             statements.append(_update_statement(Note, notes, fields))
         for event in self.events:
             event.created_at = now  # as auto_now_add would
@@ -1019,7 +1020,7 @@ def _insert_statement(model, instances: list, field_names: tuple[str, ...]) -> S
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
     columns = ", ".join(f'"{field.column}"' for field in fields)
-    sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({_placeholders(fields)})'  # noqa: S608
+    sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({placeholders(fields)})'  # noqa: S608
     return sql, [_db_values(instance, fields) for instance in instances]
 
 
@@ -1047,10 +1048,6 @@ def write_together(statements: list[Statement]) -> None:
                 cursor.execute(sql, rows[0])
             else:
                 cursor.executemany(sql, rows)
-
-
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 def _whole_number(value) -> bool:

@@ -1,7 +1,9 @@
 """A note's evidence status: a pure function of its links, plus one bulk loader.
 
-`maps` asks `research` about evidence only through `statuses_for_notes`, so the dependency
-between the two apps has one direction.
+`maps` asks `research` about evidence through `statuses_for_notes`, so the dependency between
+the two apps has one direction. One exception: the live board's batched note ops read the
+link facts in the same statement as their notes (`maps.selectors.lock_map_for_note_ops`, to
+save a round trip under the map's lock) and judge them here, with `statuses_from_facts`.
 """
 
 from collections.abc import Iterable, Mapping
@@ -125,6 +127,13 @@ def statuses_for_notes(empathy_map, note_ids: Iterable[int] | None = None) -> di
         facts.setdefault(note_id, []).append(
             LinkFact(stance, collected_on, kind, segment_id or source_segment_id)
         )
+    return statuses_from_facts(empathy_map, facts)
+
+
+def statuses_from_facts(empathy_map, facts: Mapping[int, list[LinkFact]]) -> dict[int, NoteStatus]:
+    """The status of each note from the facts of its links, judged today under the map's
+    freshness settings: `statuses_for_notes` once it has read them, or a caller that read them
+    with its own query (the live board's batched note ops, maps/selectors.py)."""
     day = today()
     return {
         note_id: compute_status(
