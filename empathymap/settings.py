@@ -135,7 +135,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis' layer, whose group sends can leave out the sender's own feed.
+            "BACKEND": "empathymap.channel_layers.RedisChannelLayer",
             "CONFIG": {
                 # Timeouts, so that a hung Redis fails a broadcast instead of stalling the
                 # process; the read timeout stays above channels_redis' 5 s blocking pops.

@@ -137,8 +137,9 @@ def refusal_for(error: Exception) -> OpRefused:
 
 def apply_note_ops(*, map_id: int, ops: list[services.NoteOp]) -> tuple[list, list[dict]]:
     """Apply note ops that arrived together on one map (services.note_ops_apply): the answer
-    to each, ("ack", ACK) or ("message", ERROR), and the events written, in seq order."""
-    results = services.note_ops_apply(map_id=map_id, ops=ops)
+    to each, ("ack", ACK) or ("message", ERROR), and the events written, in seq order, which
+    the caller hands out and publishes (NoteOpBatcher)."""
+    results = services.note_ops_apply(map_id=map_id, ops=ops, broadcast=False)
     answers, events = [], []
     for op, result in zip(ops, results, strict=True):
         if result.error is not None:
@@ -166,7 +167,8 @@ class NoteOpBatcher:
     share the row lock, the seq bump and the commit. One batch per map and process at a time,
     in arrival order, so the ops of each socket keep their order. The events of a batch reach
     this process's sockets of the map before the acks do; other processes get them through
-    the channel layer."""
+    the channel layer, sent from here once the batch has committed (MapFeed.publish): the
+    database thread goes on to the next batch meanwhile."""
 
     def __init__(self, feed):
         self.feed = feed
@@ -193,6 +195,7 @@ class NoteOpBatcher:
                 answers, events = [("failed", error)] * len(batch), []
             if events:
                 self.feed.deliver_local(events)
+                self.feed.publish(events)
             for (_op, future), answer in zip(batch, answers, strict=True):
                 if not future.done():  # its socket may have gone meanwhile
                     future.set_result(answer)

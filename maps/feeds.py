@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404
 
+from empathymap.channel_layers import SKIP_CHANNEL
 from maps import selectors
 from maps.db_threads import database_sync_to_async
 from maps.events import map_group, workspace_group
@@ -87,6 +88,9 @@ class MapFeed:
         # the channel layer's copy of such an event is not handed out again.
         self.local_seq = 0
         self.note_ops = None  # maps.consumers.NoteOpBatcher, made on the first note op
+        # Events written here, committed, for the map's group (publish), in seq order.
+        self.outgoing: list[dict] = []
+        self.publish_task: asyncio.Task | None = None
         self.joining: list[tuple[object, asyncio.Future]] = []
         self.join_task: asyncio.Task | None = None
         # Learnt from the first join's read of the map: membership changes come by its group.
@@ -253,6 +257,28 @@ class MapFeed:
         socket here then has each of them (a socket that sees a gap reads it from the log)."""
         self.feed_events(events)
         self.local_seq = max(self.local_seq, events[-1]["seq"])
+
+    def publish(self, events: list[dict]) -> None:
+        """Send committed events written here to the map's group, for the other processes'
+        feeds: in seq order, those that pile up while a send is on its way in one message, and
+        without this feed, which has handed them out (deliver_local). Best effort, as the
+        layer is: a feed elsewhere that misses them reads them from the log."""
+        self.outgoing.extend(events)
+        if self.publish_task is None or self.publish_task.done():
+            self.publish_task = asyncio.create_task(self.run_publish())
+
+    async def run_publish(self) -> None:
+        while self.outgoing:
+            events, self.outgoing = self.outgoing, []
+            message = {"type": "map.events", "events": events}
+            if len(events) == 1:
+                message = {"type": "map.event", "event": events[0]}
+            if self.channel_name is not None:
+                message[SKIP_CHANNEL] = self.channel_name
+            try:
+                await self.layer.group_send(map_group(self.map_id), message)
+            except Exception as error:
+                logger.warning("Could not publish events of map %s: %r", self.map_id, error)
 
     # Joining -----------------------------------------------------------------------------------
 

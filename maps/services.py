@@ -682,7 +682,7 @@ class NoteOpResult:
     new: bool = False  # the event was written by this batch
 
 
-def note_ops_apply(*, map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+def note_ops_apply(*, map_id: int, ops: list[NoteOp], broadcast: bool = True) -> list[NoteOpResult]:
     """Apply note ops on one map, in order, in one transaction: one lock of the map row, one
     seq bump for all their events, one commit. Each op is checked as note_create, note_update
     and note_delete check it, against the notes as the ops before it left them; a refused op
@@ -692,23 +692,25 @@ def note_ops_apply(*, map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
     If the database refuses the batch (a value it cannot store, or a twin of one of these ops
     committed by another process meanwhile), each op is applied again on its own, so that only
     the op at fault fails.
+
+    The new events go to the map's group after commit, unless `broadcast` is False: then the
+    caller sends them (maps.feeds.MapFeed.publish, from the event loop, so that the database
+    thread does not wait on the channel layer).
     """
     try:
         with transaction.atomic():
-            return _apply_note_ops(map_id, ops)
+            return _apply_note_ops(map_id, ops, broadcast=broadcast)
     except (DataError, IntegrityError):
-        if len(ops) > 1:
-            return [_apply_note_op_alone(map_id, op) for op in ops]
-        return [_apply_note_op_alone(map_id, ops[0])]
+        return [_apply_note_op_alone(map_id, op, broadcast=broadcast) for op in ops]
 
 
-def _apply_note_op_alone(map_id: int, op: NoteOp) -> NoteOpResult:
+def _apply_note_op_alone(map_id: int, op: NoteOp, *, broadcast: bool) -> NoteOpResult:
     # Twice at most: a twin committed while this op waited for the lock makes its insert fail
     # once, and the second attempt finds the twin's event.
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _apply_note_ops(map_id, [op])[0]
+                return _apply_note_ops(map_id, [op], broadcast=broadcast)[0]
         except IntegrityError as error:
             if attempt:
                 return NoteOpResult(error=error)
@@ -721,9 +723,10 @@ class _NoteOpBatch:
     """The state of one batch under the map's lock: the actors' memberships, the notes the ops
     name (as the ops before left them), and the events recorded so far."""
 
-    def __init__(self, state: NoteOpsState, ops: list[NoteOp]):
+    def __init__(self, state: NoteOpsState, ops: list[NoteOp], *, broadcast: bool):
         self.locked = state.locked
         self.ops = ops
+        self.broadcast = broadcast
         self.events: list[MapEvent] = []
         self.applied: dict[tuple[int, str], MapEvent] = {}
         # The highest position in each section, as the batch leaves it; read with the lock when
@@ -981,7 +984,7 @@ class _NoteOpBatch:
 
     def _record(self) -> None:
         """The seq bump, the notes as the batch left them and its events, sent together; their
-        broadcast after commit."""
+        broadcast after commit, unless the caller sends them."""
         locked = self.locked
         now = timezone.now()
         locked.seq += len(self.events)
@@ -996,7 +999,8 @@ class _NoteOpBatch:
             event.created_at = now  # as auto_now_add would
         statements.append(_insert_statement(MapEvent, self.events, EVENT_COLUMNS))
         write_together(statements)
-        broadcast_events_on_commit(locked.pk, self.events)
+        if self.broadcast:
+            broadcast_events_on_commit(locked.pk, self.events)
 
 
 # The columns of an event as a batch writes it (the id comes from the database).
@@ -1054,7 +1058,7 @@ def _whole_number(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
+def _apply_note_ops(map_id: int, ops: list[NoteOp], *, broadcast: bool) -> list[NoteOpResult]:
     note_ids = {
         op.data.get("id")
         for op in ops
@@ -1070,4 +1074,4 @@ def _apply_note_ops(map_id: int, ops: list[NoteOp]) -> list[NoteOpResult]:
         )
     except EmpathyMap.DoesNotExist:
         return [NoteOpResult(error=Http404("Not found.")) for _op in ops]
-    return _NoteOpBatch(state, ops).apply()
+    return _NoteOpBatch(state, ops, broadcast=broadcast).apply()

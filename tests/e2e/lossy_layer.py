@@ -7,7 +7,7 @@ import logging
 import os
 import random
 
-from channels_redis.core import RedisChannelLayer
+from empathymap.channel_layers import RedisChannelLayer
 
 LOST_MARK = "LOSSY-LAYER-DROPPED"
 

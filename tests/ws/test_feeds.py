@@ -140,3 +140,92 @@ async def test_the_feed_beats_presence_for_all_its_sockets_in_one_call(
             break
         await asyncio.sleep(0.05)
     assert beats[0] == ["bob", "rita", "vera"]
+
+
+async def test_a_note_op_is_handed_out_here_and_published_from_the_event_loop(
+    open_socket, tokens, empathy_map, monkeypatch
+):
+    # The database thread does not wait on the channel layer: the batch's events reach this
+    # process's sockets from the batch's result, and go to the group for the other processes
+    # afterwards, from the event loop, naming this process's feed so that it is left out.
+    from maps import events
+
+    from_threads, published = [], []
+    monkeypatch.setattr(events, "send_to_group", lambda *args: from_threads.append(args))
+    layer = get_channel_layer()
+    group_send = layer.group_send
+
+    async def recording_group_send(group, message):
+        published.append((group, dict(message)))
+        await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording_group_send)
+    writer = await open_socket(empathy_map.pk, token=tokens["bob"])
+    viewer = await open_socket(empathy_map.pk, token=tokens["vera"])
+    data = {"section": "says", "text": "Handed out here"}
+    await writer.op("note.create", data, "op-1")
+    event = await viewer.next("event")
+    assert event["note"]["text"] == "Handed out here"
+    assert (await writer.next("ack"))["seq"] == event["seq"]
+    for _ in range(100):
+        if published:
+            break
+        await asyncio.sleep(0.01)
+    feed = feeds.feed_for(layer, empathy_map.pk)
+    [(group, message)] = [item for item in published if item[1]["type"] != "presence.changed"]
+    assert group == map_group(empathy_map.pk)
+    assert message["type"] == "map.event" and message["event"]["seq"] == event["seq"]
+    assert message[feeds.SKIP_CHANNEL] == feed.channel_name
+    assert from_threads == []
+    assert await viewer.nothing_but("presence")  # the layer's copy is not handed out again
+
+
+class HeldLayer:
+    """A layer whose group sends wait until the test lets them go."""
+
+    def __init__(self):
+        self.sent = []
+        self.release = asyncio.Event()
+
+    async def group_send(self, group, message):
+        await self.release.wait()
+        self.sent.append(message)
+
+
+async def test_events_published_while_a_send_is_on_its_way_follow_together_in_order():
+    layer = HeldLayer()
+    feed = feeds.MapFeed(layer, 7, {})
+    feed.channel_name = "specific.process!feed"
+    first, second, third = ({"type": "event", "seq": seq} for seq in (1, 2, 3))
+    feed.publish([first])
+    await asyncio.sleep(0)  # the first send is on its way
+    feed.publish([second])
+    feed.publish([third])
+    layer.release.set()
+    await feed.publish_task
+    assert layer.sent == [
+        {"type": "map.event", "event": first, feeds.SKIP_CHANNEL: "specific.process!feed"},
+        {"type": "map.events", "events": [second, third], feeds.SKIP_CHANNEL: feed.channel_name},
+    ]
+
+
+async def test_a_redis_group_send_leaves_out_the_channel_it_names(redis_url):
+    # The sending process's own feed had the events first-hand; the other processes' feeds get
+    # them. A layer whose library changed underneath would fail here.
+    import uuid
+
+    from empathymap.channel_layers import RedisChannelLayer
+
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=f"test{uuid.uuid4().hex[:12]}")
+    try:
+        here, elsewhere = await layer.new_channel(), await layer.new_channel()
+        for channel in (here, elsewhere):
+            await layer.group_add("map_1", channel)
+        await layer.group_send("map_1", {"type": "map.event", feeds.SKIP_CHANNEL: here})
+        received = await asyncio.wait_for(layer.receive(elsewhere), 3)
+        assert received["type"] == "map.event"
+        await layer.group_send("map_1", {"type": "presence.changed"})  # names no one: to all
+        assert (await asyncio.wait_for(layer.receive(here), 3))["type"] == "presence.changed"
+        assert (await asyncio.wait_for(layer.receive(elsewhere), 3))["type"] == "presence.changed"
+    finally:
+        await layer.flush()
