@@ -113,6 +113,19 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements sent through a server-binding cursor are prepared on their fifth run in a
+    # connection (psycopg's default; Django's is never), with a generic plan: the live board's
+    # note ops use one (maps.selectors.statement_cursor), and PostgreSQL does not plan their
+    # reads again. Only those statements are prepared. 0 turns it off, for a pooler that cannot
+    # keep prepared statements or pass `options` (PgBouncer before 1.21).
+    threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    if threshold:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["prepare_threshold"] = threshold
+        options["options"] = (
+            options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
+        ).strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for the lock instead of failing at once; WAL lets reads go on meanwhile.
     DATABASES["default"]["OPTIONS"] = {

@@ -608,13 +608,29 @@ def _pipeline_supported() -> bool:
     return Pipeline.is_supported()
 
 
+def statement_cursor():
+    """A cursor whose statements PostgreSQL may keep prepared: on PostgreSQL with psycopg 3,
+    one that binds its parameters on the server, so that a statement run again with other
+    values is the same statement, prepared after DB_PREPARE_THRESHOLD runs in the connection
+    and not planned again. Django's own cursors bind on the client, and never are. Elsewhere,
+    or with preparing turned off, Django's cursor. Queries are logged and wrapped as Django's."""
+    if connection.vendor != "postgresql" or not _pipeline_supported():
+        return connection.cursor()
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
 def rows_of(queries: list[tuple[str, list]]) -> list[list[tuple]]:
     """The rows of each query, the queries sent together (`pipelined`)."""
     cursors = []
     try:
         with pipelined():
             for sql, params in queries:
-                cursor = connection.cursor()
+                cursor = statement_cursor()
                 cursors.append(cursor)
                 cursor.execute(sql, params)
             return [cursor.fetchall() for cursor in cursors]

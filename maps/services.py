@@ -48,6 +48,7 @@ from maps.selectors import (
     note_payload,
     pipelined,
     placeholders,
+    statement_cursor,
     workspace_for_user,
 )
 from maps.workshop import notes as workshop_notes
@@ -1046,7 +1047,7 @@ def write_together(statements: list[Statement]) -> None:
     """Run these writes in order; on PostgreSQL they travel in one round trip (`pipelined`).
     A statement of several rows is one executemany: one query text, so the driver's parsing of
     it is cached whatever the batch's size (a statement of many rows and parameters is not)."""
-    with connection.cursor() as cursor, pipelined():
+    with statement_cursor() as cursor, pipelined():
         for sql, rows in statements:
             if len(rows) == 1:
                 cursor.execute(sql, rows[0])

@@ -242,3 +242,34 @@ def test_a_value_postgresql_refuses_fails_its_op_alone(bob, empathy_map):
     ]
     assert Note.objects.get(pk=second["id"]).text == "Second"
     assert EmpathyMap.objects.get(pk=empathy_map.pk).seq == 4
+
+
+@pytest.mark.postgres
+def test_the_statements_of_a_batch_are_prepared_once_run_often_enough(bob, empathy_map):
+    # A server-binding cursor (selectors.statement_cursor): the same statement with other
+    # values, prepared on its DB_PREPARE_THRESHOLD-th run in the connection and not planned again.
+    note = create(bob, empathy_map)
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    for number in range(threshold + 1):
+        version = selectors.note_data(note["id"])["version"]
+        [result] = services.note_ops_apply(
+            map_id=empathy_map.pk,
+            ops=[edit(bob, note, f"Edit {number}", version=version)],
+            broadcast=False,
+        )
+        assert result.new, result.error
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any(statement.endswith("FOR UPDATE") for statement in prepared), prepared
+    assert any(statement.startswith('INSERT INTO "maps_mapevent"') for statement in prepared)
+    assert any(statement.startswith('UPDATE "maps_note" SET') for statement in prepared)
+    # Nothing else is: Django's own cursors bind on the client.
+    assert all("$1" in statement for statement in prepared)
+    assert MapEvent.objects.filter(map=empathy_map).count() == threshold + 2
+
+
+def test_only_postgresql_binds_the_batchs_statements_on_the_server():
+    with selectors.statement_cursor() as cursor:
+        server_side = type(cursor.cursor).__name__ == "ServerBindingCursor"
+    assert server_side == (connection.vendor == "postgresql")
