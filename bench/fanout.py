@@ -266,9 +266,13 @@ class Run:
         self.presence_measured = 0  # presence messages that arrived while measuring
 
 
+# `--presence-diff`: sockets ask for presence as changes (`?presence=diff`), as the board does.
+PRESENCE_QUERY = {"value": ""}
+
+
 async def open_socket(port: int, map_id: int, token: str, timeout: float):
     return await connect(
-        f"ws://127.0.0.1:{port}/ws/maps/{map_id}/",
+        f"ws://127.0.0.1:{port}/ws/maps/{map_id}/{PRESENCE_QUERY['value']}",
         origin=f"{ORIGIN}:{port}",
         additional_headers={"Authorization": f"Token {token}"},
         open_timeout=timeout,
@@ -297,6 +301,7 @@ class Viewer:
         self.reloads = 0
         self.reconnects = 0
         self.presence = 0
+        self.presence_bytes = 0
         self.welcome_seconds: float | None = None
         self.refused: str | None = None
         self.task: asyncio.Task | None = None
@@ -353,8 +358,9 @@ class Viewer:
             scheduled = self.run.scheduled.get(message.get("op_id"))
             if scheduled is not None and self.run.measuring:
                 self.run.latencies.append(at - scheduled)
-        elif kind == "presence":
+        elif kind in ("presence", "presence.diff"):
             self.presence += 1
+            self.presence_bytes += len(raw)
             self.run.last_presence = at
             if self.run.measuring:
                 self.run.presence_measured += 1
@@ -668,6 +674,7 @@ async def storm_case(server, config: Config, params: dict) -> dict:
     tokens = config.seed["viewers"][: params["sockets"]]
     viewers = [Viewer(run, token, map_id, ports[i % len(ports)]) for i, token in enumerate(tokens)]
     load_before = load_average()
+    cpu_start, _ = process_cost(server.pids)
     try:
         start = now()
         rates = []
@@ -700,6 +707,9 @@ async def storm_case(server, config: Config, params: dict) -> dict:
             "welcome_ms": percentiles(welcomed),
             "all_welcomed_seconds": round(total, 2),
             "settle_seconds": settle,
+            "presence_messages": sum(viewer.presence for viewer in viewers),
+            "presence_mb": round(sum(viewer.presence_bytes for viewer in viewers) / 2**20, 1),
+            "server_cpu_seconds": round(cpu - cpu_start, 2),  # the joins and their presence
             "server": {"processes": len(server.pids), "rss_mb": round(rss / 2**20, 1)},
             "load_before": load_before,
             "load_after": load_average(),
@@ -1101,6 +1111,11 @@ def parse_args(argv=None):
     common.add_argument("--idle-seconds", type=float, default=15.0)
     common.add_argument("--target", choices=["both", "empathymap", "relay"], default="both")
     common.add_argument(
+        "--presence-diff",
+        action="store_true",
+        help="sockets ask for presence as changes (?presence=diff), as the board does",
+    )
+    common.add_argument(
         "--baseline", help="another checkout of empathymap to measure in the same run, too"
     )
     common.add_argument("--out", help="JSON file (default docs/bench/COMMAND-TIME.json)")
@@ -1135,6 +1150,10 @@ async def main_async(args) -> int:
 
     cases = plan(args)
     targets = ["empathymap", "relay"] if args.target == "both" else [args.target]
+    if args.presence_diff:
+        if "relay" in targets:
+            raise SystemExit("--presence-diff is empathymap's: use it with --target empathymap")
+        PRESENCE_QUERY["value"] = "?presence=diff"
     if args.baseline:
         targets.insert(1, "baseline")
     if not args.redis_url:

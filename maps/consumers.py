@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
@@ -36,7 +37,7 @@ from empathymap import hostile
 from maps import selectors, services, socket_limits, visibility
 from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group
-from maps.feeds import Shared, feed_for
+from maps.feeds import PresenceRound, Shared, feed_for
 from maps.models import Phase, Role
 from maps.presence import get_presence
 from maps.workshop import ops as workshop_ops
@@ -231,6 +232,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.feed = None  # this process's subscription to the map (maps/feeds.py)
         self.behind = False  # told to reconnect: its outbox overflowed
         self.presence_text: str | None = None  # the presence message last sent, as JSON
+        # Asked for `presence.diff` messages (`?presence=diff`): the list they start from.
+        self.presence_diffs = False
+        self.presence_users: list[dict] = []
         self.cursor_times: deque = deque(maxlen=0)
         self.tasks: list[asyncio.Task] = []
         self.op_bucket: socket_limits.TokenBucket | None = None
@@ -288,6 +292,8 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.accepted = True
         self.op_bucket = socket_limits.op_bucket()
         self.map_id = self.scope["url_route"]["kwargs"]["map_id"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.presence_diffs = query.get("presence") == ["diff"]
         # Events fed before the welcome wait here; those the welcome's seq covers are skipped.
         self.outbox = asyncio.Queue(maxsize=max(1, settings.WS_SEND_QUEUE_LIMIT))
         # Subscribe before the map's seq is read, so that no event committed in between is missed.
@@ -307,9 +313,9 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
         self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
         if here is None:
             users = [self.user_info()]
-            here = (json.dumps(users), json.dumps({"type": "presence", "users": users}))
+            here = (users, json.dumps(users), json.dumps({"type": "presence", "users": users}))
         # Shared with every socket of the batch: on a crowded map the list is large.
-        users_text, self.presence_text = here
+        self.presence_users, users_text, self.presence_text = here
         user_text = json.dumps(self.user_info())
         await self.send(
             text_data=f'{{"type": "welcome", "seq": {self.last_sent_seq}, "user": {user_text},'
@@ -558,8 +564,16 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
     def feed_event(self, shared: Shared) -> None:
         self.enqueue_nowait("event", shared)
 
-    def feed_presence(self, shared: Shared) -> None:
-        self.enqueue_nowait("presence", shared)
+    def feed_presence(self, shared: PresenceRound) -> None:
+        if not self.presence_diffs:
+            self.enqueue_nowait("presence", shared)
+            return
+        # What changed since the list queued last for this socket: its messages keep their
+        # order, so the client's list follows each diff in turn.
+        diff = shared.diff_from(self.presence_users)
+        self.presence_users = shared.users
+        if diff is not None:
+            self.enqueue_nowait("shared", diff)
 
     def feed_cursor(self, sender: str | None, shared: Shared) -> None:
         if sender == self.channel_name or self.outbox is None or not self.open:

@@ -71,6 +71,41 @@ class Shared:
         return self._variant_text
 
 
+class PresenceRound(Shared):
+    """Who is here, for every socket of the map in this process: the whole list (the
+    `presence` message), and for the sockets that asked for changes only (`?presence=diff`),
+    a `presence.diff` from the list each had last, made once for all that had the same one.
+    On a crowded map a join then costs each of them about one entry, not the whole list."""
+
+    __slots__ = ("users", "_diffs")
+
+    def __init__(self, users: list[dict]):
+        super().__init__({"type": "presence", "users": users})
+        self.users = users
+        self._diffs: dict[int, tuple[list, Shared | None]] = {}
+
+    def diff_from(self, before: list[dict]) -> Shared | None:
+        """The `presence.diff` from `before` to this round's list (None: no change)."""
+        known = self._diffs.get(id(before))
+        if known is not None and known[0] is before:
+            return known[1]
+        diff = presence_diff(before, self.users)
+        shared = None if diff is None else Shared(diff)
+        self._diffs[id(before)] = (before, shared)
+        return shared
+
+
+def presence_diff(before: list[dict], after: list[dict]) -> dict | None:
+    """Who joined (or changed: an entry replaces the one of the same username) and who left."""
+    old = {user["username"]: user for user in before}
+    new = {user["username"]: user for user in after}
+    joined = [user for name, user in new.items() if old.get(name) != user]
+    left = [name for name in old if name not in new]
+    if not joined and not left:
+        return None
+    return {"type": "presence.diff", "joined": joined, "left": left}
+
+
 class MapFeed:
     """This process's subscription to one map's group, and the sockets it feeds."""
 
@@ -290,8 +325,8 @@ class MapFeed:
         (all of its clients reconnecting) costs little more than one join.
 
         Sets the consumer's map, role and viewer (`MapConsumer.take_membership`) and returns
-        who is here as JSON, the list for its welcome and the `presence` message, each made
-        once for the whole batch and shared (None when presence could not be read).
+        who is here: the list, its JSON for the welcome and the `presence` message's JSON, each
+        made once for the whole batch and shared (None when presence could not be read).
         Raises Http404 for a map that does not exist or a user who is not a member of its
         workspace, DatabaseError when the database cannot be read."""
         future = asyncio.get_running_loop().create_future()
@@ -343,7 +378,7 @@ class MapFeed:
             logger.warning("Presence unavailable: %r", error)
             here = None
         else:
-            here = (json.dumps(users), Shared({"type": "presence", "users": users}).text())
+            here = (users, json.dumps(users), Shared({"type": "presence", "users": users}).text())
         for _consumer, future in admitted:
             if not future.done():
                 future.set_result(here)
@@ -372,7 +407,7 @@ class MapFeed:
             except Exception as error:
                 logger.warning("Presence unavailable: %r", error)
                 return
-            shared = Shared({"type": "presence", "users": users})
+            shared = PresenceRound(users)
             for consumer in list(self.sockets):
                 consumer.feed_presence(shared)
 

@@ -7,7 +7,8 @@
 //   the queue is sent again, which is harmless because the server applies an op_id once.
 //
 // Events dispatched (CustomEvent, payload in `detail`): "state" {state, pending},
-// "welcome", "event", "ack", "refused" (an op error), "presence", "cursor", "visibility".
+// "welcome", "event", "ack", "refused" (an op error), "presence" (the whole list, also after a
+// presence.diff), "cursor", "visibility".
 
 const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
 // Error codes after which the op was not applied and is sent again by itself.
@@ -25,7 +26,10 @@ export class BoardSocket extends EventTarget {
   constructor(path, { seq = 0 } = {}) {
     super();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    this.url = `${scheme}//${location.host}${path}`;
+    // Presence as changes (`presence.diff`) after the welcome's list: on a crowded board a join
+    // then costs every tab one entry, not the whole list. `presence` events carry the list.
+    this.url = `${scheme}//${location.host}${path}${path.includes("?") ? "&" : "?"}presence=diff`;
+    this.presence = new Map(); // username -> USER, as the server last said
     this.lastSeq = seq;
     this.highestSeen = seq;
     this.pending = new Map(); // op_id -> {message, resolve}
@@ -154,7 +158,11 @@ export class BoardSocket extends EventTarget {
         }
         break;
       case "presence":
+        this.presence = new Map((message.users || []).map((user) => [user.username, user]));
         this.emit("presence", message);
+        break;
+      case "presence.diff":
+        this.presenceChanged(message);
         break;
       case "visibility":
         // This member's team or role changed: the board fetches what they may now see.
@@ -172,7 +180,15 @@ export class BoardSocket extends EventTarget {
     }
   }
 
+  presenceChanged(message) {
+    for (const user of message.joined || []) this.presence.set(user.username, user);
+    for (const username of message.left || []) this.presence.delete(username);
+    const users = [...this.presence.values()].sort((a, b) => (a.username < b.username ? -1 : 1));
+    this.emit("presence", { type: "presence", users });
+  }
+
   welcomed(message) {
+    this.presence = new Map((message.presence || []).map((user) => [user.username, user]));
     this.ready = true;
     this.attempt = 0;
     this.highestSeen = Math.max(this.highestSeen, message.seq || 0);

@@ -199,3 +199,19 @@ test("an event after a gap is not applied: the socket resumes from its last seq"
   ws.receive({ type: "resumed", seq: 5 });
   assert.deepEqual(socketEvents, [3, 4, 5]);
 });
+
+test("presence comes as changes after the welcome's list, and is told as the whole list", () => {
+  const socket = new BoardSocket("/ws/maps/1/");
+  socket.connect();
+  assert.equal(lastSocket().url, "ws://board.test/ws/maps/1/?presence=diff");
+  const lists = [];
+  socket.addEventListener("presence", (event) => lists.push(event.detail.users.map((user) => user.username)));
+  const bob = { username: "bob", role: "editor" };
+  lastSocket().receive({ type: "welcome", seq: 0, user: bob, presence: [bob, { username: "vera" }] });
+  lastSocket().receive({ type: "presence.diff", joined: [{ username: "alice" }], left: ["vera"] });
+  lastSocket().receive({ type: "presence.diff", joined: [{ username: "bob", role: "lead" }], left: [] });
+  lastSocket().receive({ type: "presence", users: [{ username: "rita" }] }); // a whole list replaces it
+  lastSocket().receive({ type: "presence.diff", joined: [{ username: "carl" }], left: [] });
+  assert.deepEqual(lists, [["alice", "bob"], ["alice", "bob"], ["rita"], ["carl", "rita"]]);
+  assert.equal(socket.presence.get("carl").username, "carl");
+});

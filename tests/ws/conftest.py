@@ -26,12 +26,13 @@ def _websocket_settings(settings):
 
 @pytest.fixture
 async def open_socket():
-    """open_socket(map_id, token=..., cookie=..., origin=...) -> Socket, welcomed unless refused.
+    """open_socket(map_id, token=..., cookie=..., origin=..., query=...) -> Socket, welcomed
+    unless refused.
 
     Every socket is disconnected at the end of the test."""
     sockets = []
 
-    async def open_(map_id, *, token=None, cookie=None, origin=ORIGIN, welcome=True):
+    async def open_(map_id, *, token=None, cookie=None, origin=ORIGIN, welcome=True, query=""):
         headers = []
         if origin:
             headers.append((b"origin", origin))
@@ -39,7 +40,8 @@ async def open_socket():
             headers.append((b"authorization", f"Token {token}".encode()))
         if cookie:
             headers.append((b"cookie", cookie))
-        communicator = WebsocketCommunicator(application, f"/ws/maps/{map_id}/", headers=headers)
+        path = f"/ws/maps/{map_id}/" + (f"?{query}" if query else "")
+        communicator = WebsocketCommunicator(application, path, headers=headers)
         socket = Socket(communicator)
         sockets.append(socket)
         socket.connected, _ = await communicator.connect(timeout=3)

@@ -78,3 +78,52 @@ async def test_an_oversized_cursor_is_dropped(open_socket, tokens, empathy_map):
     await bob.send({"type": "cursor", "blob": "x" * 5000})
     await bob.send({"type": "cursor", "x": 1})
     assert (await vera.next("cursor")) == {"type": "cursor", "user": "bob", "x": 1}
+
+
+async def test_a_socket_that_asks_for_changes_gets_who_joined_and_who_left(
+    open_socket, tokens, empathy_map
+):
+    # `?presence=diff`: after the welcome's whole list, each change as a `presence.diff`, so a
+    # join on a crowded map costs every such socket one entry, not the whole list again.
+    bob = await open_socket(empathy_map.pk, token=tokens["bob"], query="presence=diff")
+    assert bob.welcome["presence"] == [BOB]
+    whole = await open_socket(empathy_map.pk, token=tokens["rita"])  # asks for nothing
+    rita = {"username": "rita", "name": "rita", "role": "researcher", "team": "other"}
+    # Only diffs, in order: `receive`, not `next`, so that a whole list would show.
+    assert await bob.receive() == {
+        "type": "presence.diff",
+        "joined": [rita],
+        "left": [],
+    }
+    vera = await open_socket(empathy_map.pk, token=tokens["vera"])
+    assert await bob.receive() == {
+        "type": "presence.diff",
+        "joined": [VERA],
+        "left": [],
+    }
+    assert (await whole.next("presence"))["users"] == [BOB, rita, VERA]
+    await vera.communicator.disconnect()
+    assert await bob.receive(timeout=1) == {
+        "type": "presence.diff",
+        "joined": [],
+        "left": ["vera"],
+    }
+    assert (await whole.next("presence", timeout=1))["users"] == [BOB, rita]
+    assert await bob.nothing()  # no list, and no empty diff
+
+
+def test_a_diff_is_made_once_for_every_socket_that_had_the_same_list():
+    from maps.feeds import PresenceRound, presence_diff
+
+    before = [{"username": "bob"}, {"username": "vera", "role": "viewer"}]
+    after = [{"username": "alice"}, {"username": "vera", "role": "editor"}]
+    assert presence_diff(before, after) == {
+        "type": "presence.diff",
+        "joined": [{"username": "alice"}, {"username": "vera", "role": "editor"}],
+        "left": ["bob"],
+    }
+    assert presence_diff(after, list(after)) is None
+    round_ = PresenceRound(after)
+    assert round_.diff_from(before) is round_.diff_from(before)
+    assert round_.diff_from([]) is not round_.diff_from(before)
+    assert round_.diff_from(after) is None
