@@ -261,7 +261,7 @@ def test_a_board_that_misses_an_event_notices_the_gap_and_catches_up(board_serve
         ws.on_message(lambda message: server.send(message))
 
     bob = open_as("bob", "/")
-    bob.route_web_socket(re.compile(r".*/ws/maps/\d+/$"), lossy)
+    bob.route_web_socket(re.compile(r".*/ws/maps/\d+/(\?.*)?$"), lossy)
     bob.goto(f"/maps/{board['id']}/")
     wait_live(bob)
     board_server.add_note(board["id"], "First: lost on the way")
