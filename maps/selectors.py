@@ -719,7 +719,7 @@ def lock_map_for_note_ops(
     """
     queries = [_lock_query(map_id), _memberships_query(map_id, actor_ids, op_ids)]
     if note_ids:
-        queries.append(_notes_query(map_id, note_ids))
+        queries.append(_notes_query(note_ids))
     if places_notes:
         queries.append(_sections_query(map_id))
     map_rows, member_rows, *more = rows_of(queries)
@@ -762,11 +762,16 @@ def _memberships_query(map_id: int, actor_ids: list[int], op_ids: list[str]) -> 
     replayed = "0"
     params: list = []
     if op_ids:
-        replayed = (
+        # One lookup of (map, actor, op_id) in event_unique_op per op_id: generic plans (the
+        # statement is prepared) apply an `IN` list on the index's last column as a filter,
+        # reading every event of the actor on the map to find one op_id.
+        lookup = (
             f'EXISTS (SELECT 1 FROM "{MapEvent._meta.db_table}" e WHERE e."map_id" = %s'  # noqa: S608
-            f' AND e."actor_id" = m."user_id" AND e."op_id" IN ({placeholders(op_ids)}))'
+            ' AND e."actor_id" = m."user_id" AND e."op_id" = %s)'
         )
-        params += [map_id, *op_ids]
+        replayed = "(" + " OR ".join([lookup] * len(op_ids)) + ")"
+        for op_id in op_ids:
+            params += [map_id, op_id]
     sql = (
         f'SELECT m."user_id", m."role", m."team", {replayed}, w."id", w."name", w."archived"'  # noqa: S608
         f' FROM "{Membership._meta.db_table}" m'
@@ -800,11 +805,12 @@ LINK_FACT_FIELDS = (
 )
 
 
-def _notes_query(map_id: int, note_ids: list[int]) -> tuple[str, list]:
-    """The map's notes among these ids, as `annotate_notes(notes_with_users())` reads them
-    (author, reviewer and assignee with their usernames; comments and votes of the current
-    round counted) and `has_stances`; one row per link of the note (one without links), with
-    what its status needs, as `statuses_for_notes` reads it."""
+def _notes_query(note_ids: list[int]) -> tuple[str, list]:
+    """The notes with these ids (`_notes_from_rows` keeps the map's), as
+    `annotate_notes(notes_with_users())` reads them (author, reviewer and assignee with their
+    usernames; comments and votes of the current round counted) and `has_stances`; one row
+    per link of the note (one without links), with what its status needs, as
+    `statuses_for_notes` reads it."""
     user_model = Note._meta.get_field("author").related_model
     users = user_model._meta.db_table
     votes, comments = NoteVote._meta.db_table, Comment._meta.db_table
@@ -829,9 +835,11 @@ def _notes_query(map_id: int, note_ids: list[int]) -> tuple[str, list]:
         f' LEFT JOIN "{links}" l ON l."note_id" = n."id"'
         f' LEFT JOIN "{evidence}" e ON e."id" = l."evidence_id"'
         f' LEFT JOIN "{sources}" src ON src."id" = e."source_id"'
-        f' WHERE n."map_id" = %s AND n."id" IN ({placeholders(note_ids)})'
+        f' WHERE n."id" IN ({placeholders(note_ids)})'
     )
-    return sql, [map_id, *note_ids]
+    # By id alone: with `map_id` beside it, the generic plan read every note of the map through
+    # that index and filtered the ids. Notes of another map are dropped when read.
+    return sql, [*note_ids]
 
 
 def _notes_from_rows(rows, empathy_map: EmpathyMap) -> tuple[dict[int, Note], dict]:
@@ -844,6 +852,8 @@ def _notes_from_rows(rows, empathy_map: EmpathyMap) -> tuple[dict[int, Note], di
         note = notes.get(row[0])
         if note is None:
             note = _model_from_row(Note, row[:width])
+            if note.map_id != empathy_map.pk:
+                continue  # not this map's: as if it did not exist
             usernames = row[width : width + 3]
             for field, username in zip(NOTE_USER_FIELDS, usernames, strict=True):
                 user_id = getattr(note, f"{field}_id")

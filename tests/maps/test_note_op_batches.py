@@ -273,3 +273,50 @@ def test_only_postgresql_binds_the_batchs_statements_on_the_server():
     with selectors.statement_cursor() as cursor:
         server_side = type(cursor.cursor).__name__ == "ServerBindingCursor"
     assert server_side == (connection.vendor == "postgresql")
+
+
+def generic_plan(sql: str, params: list) -> str:
+    """EXPLAIN of the statement as PostgreSQL runs it once prepared with a generic plan (the
+    batch's statements are: settings.DB_PREPARE_THRESHOLD)."""
+    import re
+
+    numbers = iter(range(1, len(params) + 1))
+    text = re.sub("%s", lambda _match: f"${next(numbers)}", sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE generic_plan_check AS {text}")
+        try:
+            literals = ", ".join("NULL" if value is None else "%s" for value in params)
+            cursor.execute(
+                f"EXPLAIN EXECUTE generic_plan_check({literals})",
+                [value for value in params if value is not None],
+            )
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE generic_plan_check")
+
+
+@pytest.mark.postgres
+def test_the_batchs_reads_stay_lookups_under_a_generic_plan(bob, alice, empathy_map):
+    # Prepared with a generic plan, an `IN` list on the last column of event_unique_op was a
+    # filter: every event of the actor on the map was read to find one op_id, and a busy map
+    # slowed down as its log grew. Each op_id, and each note id, is now an index lookup.
+    # A map with a long history, and statistics that say so.
+    Note.objects.bulk_create(
+        Note(map=empathy_map, section="says", text=f"Note {number}", author=bob)
+        for number in range(1000)
+    )
+    MapEvent.objects.bulk_create(
+        MapEvent(map=empathy_map, seq=seq, kind="note.updated", actor=bob, op_id=f"op-{seq}")
+        for seq in range(1, 3001)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE maps_note, maps_mapevent")
+    sql, params = selectors._memberships_query(empathy_map.pk, [bob.pk, alice.pk], ["a", "b"])
+    plan = generic_plan(sql, params)
+    lookups = [line for line in plan.splitlines() if "Index Cond" in line and "op_id = $" in line]
+    assert len(lookups) == 2, plan
+    assert "Filter: ((op_id" not in plan and "Seq Scan on maps_mapevent" not in plan, plan
+    note_ids = list(Note.objects.filter(map=empathy_map).values_list("id", flat=True)[:3])
+    plan = generic_plan(*selectors._notes_query(note_ids))
+    assert "Seq Scan on maps_note n" not in plan and "Recheck Cond: (map_id" not in plan, plan
