@@ -315,7 +315,11 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             users = [self.user_info()]
             here = (users, json.dumps(users), json.dumps({"type": "presence", "users": users}))
         # Shared with every socket of the batch: on a crowded map the list is large.
-        self.presence_users, users_text, self.presence_text = here
+        users, users_text, self.presence_text = here
+        if self.presence_diffs:
+            # Kept only by the sockets that get diffs: the others need its JSON alone (a list
+            # kept by every socket of each join batch cost 28 KB a socket at 1,000 sockets).
+            self.presence_users = users
         user_text = json.dumps(self.user_info())
         await self.send(
             text_data=f'{{"type": "welcome", "seq": {self.last_sent_seq}, "user": {user_text},'
