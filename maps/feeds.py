@@ -119,6 +119,8 @@ class MapFeed:
         self.tasks: list[asyncio.Task] = []
         self.presence_dirty = False
         self.presence_task: asyncio.Task | None = None
+        # Each person's entry as last read (share_entries), by username.
+        self.entries: dict[str, dict] = {}
         # The highest seq handed to the sockets from this process's own writes (deliver_local):
         # the channel layer's copy of such an event is not handed out again.
         self.local_seq = 0
@@ -373,7 +375,7 @@ class MapFeed:
         entries = [(consumer.channel_name, consumer.user_info()) for consumer, _ in admitted]
         try:
             await presence.touch_many(self.map_id, entries)
-            users = await presence.users(self.map_id)
+            users = self.share_entries(await presence.users(self.map_id))
         except Exception as error:
             logger.warning("Presence unavailable: %r", error)
             here = None
@@ -407,9 +409,24 @@ class MapFeed:
             except Exception as error:
                 logger.warning("Presence unavailable: %r", error)
                 return
+            users = self.share_entries(users)
+            self.entries = {user["username"]: user for user in users}  # who has left goes
             shared = PresenceRound(users)
             for consumer in list(self.sockets):
                 consumer.feed_presence(shared)
+
+    def share_entries(self, users: list[dict]) -> list[dict]:
+        """The list, each person's entry the object read before when it is unchanged: sockets
+        that get diffs keep the list they last had, one per join batch until the next round,
+        and those lists then share their entries (about 28 KB a socket at 1,000 otherwise)."""
+        entries = self.entries
+        shared = []
+        for user in users:
+            kept = entries.get(user["username"])
+            if kept != user:
+                entries[user["username"]] = kept = user
+            shared.append(kept)
+        return shared
 
 
 # One registry per event loop and channel layer (tests run a loop, and a layer, per test).

@@ -127,3 +127,18 @@ def test_a_diff_is_made_once_for_every_socket_that_had_the_same_list():
     assert round_.diff_from(before) is round_.diff_from(before)
     assert round_.diff_from([]) is not round_.diff_from(before)
     assert round_.diff_from(after) is None
+
+
+def test_lists_read_one_after_the_other_share_each_persons_entry():
+    # Sockets that get diffs keep their last list, one per join batch until the next round:
+    # those lists hold one entry per person between them, not one per list.
+    from maps.feeds import MapFeed
+
+    feed = MapFeed(layer=None, map_id=1, registry={})
+    first = feed.share_entries([{"username": "bob", "role": "editor"}])
+    second = feed.share_entries(
+        [{"username": "bob", "role": "editor"}, {"username": "vera", "role": "viewer"}]
+    )
+    third = feed.share_entries([{"username": "bob", "role": "lead"}])
+    assert second[0] is first[0]
+    assert third[0] is not first[0] and third[0] == {"username": "bob", "role": "lead"}
