@@ -37,7 +37,7 @@ from empathymap import hostile
 from maps import selectors, services, socket_limits, visibility
 from maps.db_threads import database_sync_to_async
 from maps.events import event_message, map_group
-from maps.feeds import PresenceRound, Shared, feed_for
+from maps.feeds import PresenceRound, Shared, feed_for, who_is_here
 from maps.models import Phase, Role
 from maps.presence import get_presence
 from maps.workshop import ops as workshop_ops
@@ -312,8 +312,7 @@ class MapConsumer(AsyncJsonWebsocketConsumer):
             return
         self.cursor_times = deque(maxlen=max(0, settings.WS_CURSOR_RATE))
         if here is None:
-            users = [self.user_info()]
-            here = (users, json.dumps(users), json.dumps({"type": "presence", "users": users}))
+            here = who_is_here([self.user_info()])
         # Shared with every socket of the batch: on a crowded map the list is large.
         users, users_text, self.presence_text = here
         if self.presence_diffs:

@@ -95,6 +95,12 @@ class PresenceRound(Shared):
         return shared
 
 
+def who_is_here(users: list[dict]) -> tuple[list[dict], str, str]:
+    """What a welcome needs of who is here: the list, its JSON, and the `presence` message's
+    JSON, made once for every socket welcomed with it."""
+    return users, json.dumps(users), Shared({"type": "presence", "users": users}).text()
+
+
 def presence_diff(before: list[dict], after: list[dict]) -> dict | None:
     """Who joined (or changed: an entry replaces the one of the same username) and who left."""
     old = {user["username"]: user for user in before}
@@ -380,7 +386,7 @@ class MapFeed:
             logger.warning("Presence unavailable: %r", error)
             here = None
         else:
-            here = (users, json.dumps(users), Shared({"type": "presence", "users": users}).text())
+            here = who_is_here(users)
         for _consumer, future in admitted:
             if not future.done():
                 future.set_result(here)
