@@ -198,9 +198,10 @@ def test_the_held_out_sets_are_well_formed():
             assert set(note["relevant"]) <= set(evidence_ids), (name, note["id"])
 
 
-def test_the_blind_set_is_well_formed():
+@pytest.mark.parametrize("name", ["heldout3.json", "heldout4.json"])
+def test_the_blind_sets_are_well_formed(name):
     # Written by someone who had not seen the ranker; some notes have more than 6 labels.
-    data = json.loads((LABELED.parent / "heldout3.json").read_text(encoding="utf-8"))
+    data = json.loads((LABELED.parent / name).read_text(encoding="utf-8"))
     evidence_ids = [item["id"] for item in data["evidence"]]
     assert len(evidence_ids) == len(set(evidence_ids)) >= 140
     assert len(data["notes"]) >= 40
@@ -216,13 +217,15 @@ def test_the_blind_set_is_well_formed():
 # (recall@5, MRR) of the word ranker alone and of the product (the word ranker fused with
 # all-MiniLM-L6-v2 cosine of the note and its section view). Each floor is the measured value
 # less 0.03, so that a change that makes any set worse by more than about one note fails.
-# heldout3.json is the blind set: it was run once with the final ranker, never tuned on.
+# heldout3.json and heldout4.json are the blind sets: each was run with the final ranker
+# (heldout4.json once, aggregate output only), never tuned on.
 MEASURED = {
     # set: ((word ranker recall@5, MRR), (product recall@5, MRR))
     "labeled.json": ((0.671, 0.909), (0.726, 0.870)),
     "heldout.json": ((0.516, 0.735), (0.689, 0.830)),
     "heldout2.json": ((0.643, 0.821), (0.745, 0.887)),
     "heldout3.json": ((0.442, 0.851), (0.491, 0.892)),
+    "heldout4.json": ((0.527, 0.757), (0.578, 0.795)),
 }
 MARGIN = 0.03
 
