@@ -17,3 +17,12 @@ if (day && dayForm) {
     if (day.value) dayForm.requestSubmit();
   });
 }
+
+// A module runs once the page is parsed, and may arrive later still on a slow connection: a
+// slider moved or a day picked before then fired its change unheard. Load that moment now.
+if (slider && output && sliderForm && slider.value !== slider.defaultValue) {
+  output.textContent = slider.value;
+  sliderForm.requestSubmit();
+} else if (day && dayForm && day.value && day.value !== day.defaultValue) {
+  dayForm.requestSubmit();
+}

@@ -47,6 +47,27 @@ def test_the_slider_shows_the_map_as_it_was_read_only(board_server, open_as):
     assert page.errors == []
 
 
+def test_a_slider_moved_before_the_script_arrives_still_loads_that_moment(board_server, open_as):
+    # On a slow connection the page is usable before its script runs: a slider let go then
+    # fires its change unheard, and the script, once it runs, loads the moment it points at.
+    board = board_server.new_map(title="Slow time travel")
+    board_server.add_note(board["id"], "Pays by invoice")
+    board_server.add_note(board["id"], "Hates month end", section="feels")
+    page = open_as("vera", f"/maps/{board['id']}/")
+    held = []
+    page.route("**/js/time-travel.js", lambda route: held.append(route))  # answered below
+    page.goto(f"/maps/{board['id']}/as-of/", wait_until="commit")
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 2) — read-only")
+    page.get_by_label(re.compile("^Event")).fill("1")
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 2) — read-only")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 1) — read-only")
+    expect(page.get_by_text("Pays by invoice", exact=True)).to_be_visible()
+    expect(page.get_by_text("Hates month end", exact=True)).to_be_hidden()
+    assert page.errors == []
+
+
 def test_an_editor_restores_a_note_from_the_bin(board_server, open_as):
     board = board_server.new_map(title="Bin")
     note = board_server.add_note(board["id"], "Deleted by mistake")
