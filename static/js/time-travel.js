@@ -19,10 +19,7 @@ if (day && dayForm) {
 }
 
 // A module runs once the page is parsed, and may arrive later still on a slow connection: a
-// slider moved or a day picked before then fired its change unheard. Load that moment now.
-if (slider && output && sliderForm && slider.value !== slider.defaultValue) {
-  output.textContent = slider.value;
-  sliderForm.requestSubmit();
-} else if (day && dayForm && day.value && day.value !== day.defaultValue) {
-  dayForm.requestSubmit();
-}
+// slider moved or a day picked before then fired its change unheard, so it is fired again
+// here. (The inputs are autocomplete="off": a value the browser restores on Back is not a move.)
+if (slider && slider.value !== slider.defaultValue) slider.dispatchEvent(new Event("change"));
+else if (day && day.value !== day.defaultValue) day.dispatchEvent(new Event("change"));

@@ -68,6 +68,24 @@ def test_a_slider_moved_before_the_script_arrives_still_loads_that_moment(board_
     assert page.errors == []
 
 
+def test_going_back_shows_the_moment_and_the_slider_that_points_at_it(board_server, open_as):
+    # The browser may restore a control's last value on Back; it would then point elsewhere
+    # than the moment shown, and the script, seeing it moved, would load that moment instead.
+    board = board_server.new_map(title="Back in time")
+    board_server.add_note(board["id"], "Pays by invoice")
+    board_server.add_note(board["id"], "Hates month end", section="feels")
+    page = open_as("vera", f"/maps/{board['id']}/as-of/")
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 2) — read-only")
+    page.get_by_label(re.compile("^Event")).fill("1")
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 1) — read-only")
+    page.go_back()
+    page.wait_for_load_state()
+    expect(page.locator("#as-of-banner")).to_contain_text("(seq 2) — read-only")
+    expect(page.get_by_label(re.compile("^Event"))).to_have_value("2")
+    expect(page).to_have_url(re.compile(r"/as-of/$"))
+    assert page.errors == []
+
+
 def test_an_editor_restores_a_note_from_the_bin(board_server, open_as):
     board = board_server.new_map(title="Bin")
     note = board_server.add_note(board["id"], "Deleted by mistake")
